@@ -1,0 +1,199 @@
+"""Command line: thin click commands over the public API. Only this layer talks to people."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Iterable, Iterator, TypeVar
+
+import click
+
+from truthmeter import pipeline
+from truthmeter.errors import ParseError, TruthmeterError
+from truthmeter.publish import FORMATS, writer_for
+from truthmeter.types import RatedArticle
+
+T = TypeVar("T")
+
+db_option = click.option("--db", envvar="TRUTHMETER_DB", default=None,
+                         help="SQLite file (default: a per-user data path; env TRUTHMETER_DB).")
+model_option = click.option("--model", "model_dir", envvar="TRUTHMETER_MODEL", default=None,
+                            type=click.Path(file_okay=False), help="Model directory (default: the shipped model).")
+format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
+text_field_option = click.option("--text-field", default=None,
+                                 help="Dataset column holding the text (e.g. synthetic_misinformation).")
+
+
+def _error(e: ParseError | TruthmeterError) -> None:
+    click.echo(f"error: {e}", err=True)
+
+
+def _progress(items: Iterable[T], label: str) -> Iterator[T]:
+    """A live count on stderr when it is a terminal; silent in pipes and CI."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    n = 0
+    for n, item in enumerate(items, 1):
+        if n % 100 == 0:
+            click.echo(f"\r{label} {n}", err=True, nl=False)
+        yield item
+    click.echo(f"\r{label} {n}", err=True)
+
+
+class _Cli(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except TruthmeterError as e:
+            _error(e)
+            ctx.exit(1)
+
+
+@click.group(cls=_Cli)
+@click.version_option(package_name="truthmeter")
+def main() -> None:
+    """truthmeter: rate celebrity and entertainment news from 0 (false) to 10 (true)."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@format_option
+@model_option
+@text_field_option
+def rate(paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: str | None) -> None:
+    """Rate articles in files, folders (recursive), '-' (stdin) or URLs."""
+    model = pipeline.load_model(model_dir)
+    out = writer_for(fmt, click.get_text_stream("stdout"))
+    failed = 0
+    stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model)
+    for item in _progress(stream, "rated"):
+        if isinstance(item, ParseError):
+            failed += 1
+            _error(item)
+        else:
+            out.write(item)
+    out.close()
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@model_option
+@text_field_option
+def ingest(paths: tuple[str, ...], db: str | None, model_dir: str | None, text_field: str | None) -> None:
+    """Read, rate and store articles; the same article stored twice is kept once."""
+    from truthmeter.store import open_store
+
+    with open_store(db) as store:
+        report = pipeline.ingest(paths, store, pipeline.load_model(model_dir), text_field=text_field,
+                                 on_item=lambda x: _error(x) if isinstance(x, ParseError) else None)
+        total = store.count()
+    click.echo(f"read {report.read} articles, {report.new} new, {len(report.errors)} errors; "
+               f"{total} stored", err=True)
+    sys.exit(1 if report.errors else 0)
+
+
+@main.command("list")
+@db_option
+@click.option("--limit", default=50, show_default=True)
+@click.option("--offset", default=0)
+@click.option("--verdict", default=None, help="Only this verdict (e.g. 'Mostly false').")
+@click.option("--outlet", default=None)
+@format_option
+def list_(db: str | None, limit: int, offset: int, verdict: str | None, outlet: str | None, fmt: str) -> None:
+    """Stored articles, newest first."""
+    from truthmeter.store import open_store
+
+    with open_store(db) as store:
+        out = writer_for(fmt, click.get_text_stream("stdout"))
+        for item in store.list(limit=limit, offset=offset, verdict=verdict, outlet=outlet):
+            out.write(item)
+        out.close()
+
+
+@main.command()
+@click.argument("article_id")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(article_id: str, db: str | None, fmt: str) -> None:
+    """One stored article with its rating and signals (by id or content-hash prefix)."""
+    from truthmeter.store import open_store
+
+    with open_store(db) as store:
+        item = store.get(article_id)
+    if item is None:
+        raise click.ClickException(f"no stored article {article_id!r}")
+    if fmt == "json":
+        click.echo(json.dumps(item.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_describe(item))
+
+
+def _describe(item: RatedArticle) -> str:
+    a, r = item.article, item.rating
+    head = [a.title, f"outlet: {a.outlet or '-'}   author: {a.author or '-'}   date: {a.date or '-'}",
+            f"truth rating: {r.truth_rating}/10 ({r.verdict.value}), p_true {r.p_true:.3f}, label {r.label.value}"]
+    if r.is_fact_check:
+        head.append(f"fact-check: this article publishes a rating of {r.fact_check_rating}/10")
+    sig = [f"  {s.weight:+.3f}  {s.name}" + (f"  «{s.text}»" if s.text else "") for s in r.signals]
+    return "\n".join([*head, "signals (log-odds towards true):", *sig, "", a.body[:1500]])
+
+
+@main.command()
+@click.option("--data", "data", multiple=True, required=True, help="Labelled training file(s) (1 = fake).")
+@click.option("--val", "val", multiple=True, help="Labelled validation file(s): threshold and metrics.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write the model to.")
+@click.option("--family", "families", multiple=True, help="Feature families (default: the default set).")
+@click.option("--C", "C", default=None, type=float, help="Inverse regularisation strength.")
+@click.option("--seed", default=0, show_default=True)
+@text_field_option
+def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple[str, ...], C: float | None,
+          seed: int, text_field: str | None) -> None:
+    """Train a model from labelled files and write it with its model card."""
+    from truthmeter.model import TrainConfig
+    from truthmeter.model import train as fit
+    from truthmeter.model.card import write_card
+
+    defaults = TrainConfig()
+    config = TrainConfig(families=families or defaults.families, C=C if C is not None else defaults.C, seed=seed)
+    train_set, val_set = _labelled(data, text_field), _labelled(val, text_field) if val else None
+    result = fit(train_set, val_set, config)
+    result.model.save(out)
+    write_card(result.model, out, data, val, "truthmeter " + shlex.join(sys.argv[1:]))
+    click.echo(f"trained on {result.n_train} articles ({result.n_excluded} fact-check pages left out) -> {out}")
+    for name, m in (("out-of-fold train", result.oof), ("val", result.val)):
+        if m:
+            click.echo(f"{name}: " + "  ".join(f"{k} {v}" for k, v in m.to_dict().items()))
+
+
+def _labelled(paths: Iterable[str], text_field: str | None) -> list:
+    items = []
+    for x in pipeline.read(paths, text_field=text_field):
+        if isinstance(x, ParseError):
+            _error(x)
+        else:
+            items.append(x)
+    return items
+
+
+@main.command("eval")
+@click.argument("paths", nargs=-1, required=True)
+@model_option
+@text_field_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def eval_(paths: tuple[str, ...], model_dir: str | None, text_field: str | None, fmt: str) -> None:
+    """Macro-F1, accuracy, AUC, ECE and per-class F1 of the model on labelled files."""
+    m = pipeline.evaluate(_labelled(paths, text_field), pipeline.load_model(model_dir)).to_dict()
+    if fmt == "json":
+        click.echo(json.dumps(m))
+    else:
+        for k, v in m.items():
+            click.echo(f"{k:>10}  {v}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

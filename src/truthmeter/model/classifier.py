@@ -1,0 +1,123 @@
+"""The truth model: registered feature families -> logistic regression -> isotonic calibration.
+
+Saved as `model.json` (feature family names and versions, settings, metrics) beside `weights.npz`,
+so a model reloads by registry name without pickling code objects.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+from truthmeter.errors import ModelError
+from truthmeter.features import Doc, FeatureFamily, Span, create
+from truthmeter.model.calibrate import Calibrator
+
+__all__ = ["TruthModel", "Contribution", "FORMAT"]
+
+FORMAT = "truthmeter-model/1"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    name: str
+    weight: float
+    span: Span | None
+
+
+@dataclass
+class TruthModel:
+    families: list[FeatureFamily]
+    C: float = 2.0
+    coef: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    intercept: float = 0.0
+    calibrator: Calibrator | None = None
+    threshold: float = 0.5
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_names(cls, names: Sequence[str], C: float = 2.0) -> "TruthModel":
+        return cls(families=[create(n) for n in names], C=C)
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", "truthmeter"))
+
+    def features(self, docs: Sequence[Doc]) -> sp.csr_matrix:
+        return sp.hstack([f.transform(docs) for f in self.families], format="csr")
+
+    def fit_features(self, docs: Sequence[Doc]) -> sp.csr_matrix:
+        for f in self.families:
+            f.fit(docs)
+        return self.features(docs)
+
+    def fit_weights(self, X: sp.csr_matrix, is_true: np.ndarray) -> "TruthModel":
+        lr = LogisticRegression(C=self.C, max_iter=5000, solver="liblinear").fit(X, is_true)
+        self.coef = lr.coef_[0].astype(np.float32)
+        self.intercept = float(lr.intercept_[0])
+        return self
+
+    def scores(self, X: sp.csr_matrix) -> np.ndarray:
+        """Raw log-odds that the story is true."""
+        return np.asarray(X @ self.coef, dtype=np.float64).ravel() + self.intercept
+
+    def proba(self, X: sp.csr_matrix) -> np.ndarray:
+        s = self.scores(X)
+        return self.calibrator(s) if self.calibrator else 1 / (1 + np.exp(-s))
+
+    def predict_proba(self, docs: Sequence[Doc]) -> np.ndarray:
+        """Calibrated P(true) for each doc."""
+        return self.proba(self.features(docs))
+
+    def contributions(self, doc: Doc, row: sp.csr_matrix | None = None) -> list[Contribution]:
+        """Every feature's share of this doc's raw log-odds, grouped by the text behind it.
+
+        The weights plus `intercept` sum exactly to the score (the explanation is the model).
+        """
+        row = self.features([doc]) if row is None else row
+        out, offset = [], 0
+        cols, vals = row.indices, row.data * self.coef[row.indices]
+        for fam in self.families:
+            sel = (cols >= offset) & (cols < offset + fam.n_features)
+            contrib = {int(c - offset): float(v) for c, v in zip(cols[sel], vals[sel]) if v != 0.0}
+            out.extend(Contribution(n, w, s) for n, w, s in fam.attribute(doc, contrib))
+            offset += fam.n_features
+        return out
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"coef": self.coef, "intercept": np.array([self.intercept])}
+        if self.calibrator:
+            arrays |= {"cal_x": self.calibrator.x, "cal_y": self.calibrator.y}
+        for i, fam in enumerate(self.families):
+            arrays |= {f"f{i}.{k}": v for k, v in fam.state().items()}
+        np.savez_compressed(path / "weights.npz", **arrays)
+        config = {"format": FORMAT, "C": self.C, "threshold": self.threshold, "meta": self.meta,
+                  "families": [{"name": f.name, "params": f.params()} for f in self.families]}
+        (path / "model.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TruthModel":
+        path = Path(path)
+        try:
+            config = json.loads((path / "model.json").read_text())
+            weights = np.load(path / "weights.npz")
+        except (OSError, ValueError) as e:
+            raise ModelError(f"{path}: not a truthmeter model ({e})") from None
+        if config.get("format") != FORMAT:
+            raise ModelError(f"{path}: unknown model format {config.get('format')!r}, expected {FORMAT}")
+        families = [create(f["name"], f["params"]) for f in config["families"]]
+        for i, fam in enumerate(families):
+            prefix = f"f{i}."
+            fam.load_state({k[len(prefix):]: weights[k] for k in weights.files if k.startswith(prefix)})
+        cal = Calibrator(weights["cal_x"], weights["cal_y"]) if "cal_x" in weights.files else None
+        return cls(families=families, C=config["C"], coef=weights["coef"], intercept=float(weights["intercept"][0]),
+                   calibrator=cal, threshold=config["threshold"], meta=config["meta"])

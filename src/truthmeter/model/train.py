@@ -1,0 +1,88 @@
+"""Training: fit features and weights on labelled articles, calibrate on held-out folds,
+choose the decision threshold on validation data, and measure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from truthmeter.errors import DataError
+from truthmeter.features import FACT_CHECKERS, make_doc
+from truthmeter.features._base import WINDOW_TOKENS
+from truthmeter.model.calibrate import fit_isotonic
+from truthmeter.model.classifier import TruthModel
+from truthmeter.model.evaluate import Metrics, best_threshold, metrics
+from truthmeter.types import Article
+
+__all__ = ["TrainConfig", "TrainResult", "train", "training_view"]
+
+DEFAULT_FAMILIES = ("lexical.v1", "sourcing.v1", "hedging.v1", "sensational.v1", "denial.v1")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    families: tuple[str, ...] = DEFAULT_FAMILIES
+    C: float = 2.0
+    folds: int = 5
+    seed: int = 0
+    name: str = "truthmeter-default"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    model: TruthModel
+    n_train: int
+    n_excluded: int
+    oof: Metrics
+    val: Metrics | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def training_view(articles: Sequence[Article]) -> tuple[list[Article], int]:
+    """Labelled articles a model may learn from, and how many fact-check pages were left out.
+
+    A fact-check page is evidence about a rumour, not the rumour: learning from it teaches
+    "mentions a fact-checker => fake" (the GossipCop debunk-page trap).
+    """
+    keep = [a for a in articles if a.label is not None and not a.is_fact_check
+            and not FACT_CHECKERS.search(f"{a.title}\n{a.body}")]
+    return keep, sum(1 for a in articles if a.label is not None) - len(keep)
+
+
+def _labels(articles: Sequence[Article]) -> np.ndarray:
+    is_true = np.array([1 - int(a.label) for a in articles if a.label is not None])
+    if len(is_true) != len(articles) or len(set(is_true.tolist())) < 2:
+        raise DataError("training needs labelled articles of both classes (label 1 = fake, 0 = real)")
+    return is_true
+
+
+def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None,
+          config: TrainConfig = TrainConfig()) -> TrainResult:
+    articles, excluded = training_view(train_set)
+    is_true = _labels(articles)
+    model = TruthModel.from_names(config.families, C=config.C)
+    docs = [make_doc(a) for a in articles]
+    X = model.fit_features(docs)
+    oof = np.zeros(len(docs))
+    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    for fit_idx, held_idx in folds.split(X, is_true):
+        oof[held_idx] = model.fit_weights(X[fit_idx], is_true[fit_idx]).scores(X[held_idx])
+    model.calibrator = fit_isotonic(oof, is_true)
+    model.fit_weights(X, is_true)
+    p_oof = model.calibrator(oof)
+    val_p, val_y = None, None
+    if val_set:
+        labelled = [a for a in val_set if a.label is not None]
+        val_y = _labels(labelled)
+        val_p = model.predict_proba([make_doc(a) for a in labelled])
+    model.threshold = best_threshold(val_p, val_y) if val_p is not None else best_threshold(p_oof, is_true)
+    model.meta = {"name": config.name, "families": list(config.families), "C": config.C, "seed": config.seed,
+                  "folds": config.folds, "window_tokens": WINDOW_TOKENS, "n_train": len(articles), "n_excluded_fact_checks": excluded,
+                  "threshold_chosen_on": "val" if val_p is not None else "out-of-fold train"}
+    oof_m = metrics(p_oof, is_true, model.threshold)
+    val_m = metrics(val_p, val_y, model.threshold) if val_p is not None else None
+    model.meta["metrics"] = {"oof_train": oof_m.to_dict(), **({"val": val_m.to_dict()} if val_m else {})}
+    return TrainResult(model, len(articles), excluded, oof_m, val_m)

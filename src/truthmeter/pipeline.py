@@ -1,0 +1,124 @@
+"""The only place the steps meet: ingest -> parse -> features -> model -> rating -> store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from truthmeter import settings
+from truthmeter.errors import ParseError
+from truthmeter.features import make_doc
+from truthmeter.ingest import read_items
+import numpy as np
+
+from truthmeter.errors import DataError
+from truthmeter.model import DEFAULT_MODEL_DIR, Metrics, TruthModel, metrics
+from truthmeter.model.explain import top_signals
+from truthmeter.parse import parse
+from truthmeter.rating import fact_check_rating, make_rating
+from truthmeter.types import Article, RatedArticle
+
+__all__ = ["read", "load_model", "rate", "rate_stream", "ingest", "IngestReport", "evaluate"]
+
+
+def read(paths: str | os.PathLike | Iterable[str | os.PathLike], *, text_field: str | None = None
+         ) -> Iterator[Article | ParseError]:
+    """Articles from files, folders, '-' or URLs, in order; a bad item yields its ParseError."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    for item in read_items([str(p) for p in paths], text_field=text_field):
+        if isinstance(item, ParseError):
+            yield item
+            continue
+        try:
+            yield parse(item)
+        except ParseError as e:
+            yield e
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> TruthModel:
+    return TruthModel.load(path)
+
+
+def load_model(path: str | os.PathLike | None = None) -> TruthModel:
+    """A model directory, else TRUTHMETER_MODEL, else the default model shipped in the package."""
+    chosen = path or settings.get("model") or DEFAULT_MODEL_DIR
+    return _load(str(Path(chosen).resolve()))
+
+
+def rate(articles: Article | Sequence[Article], model: TruthModel | None = None, *, signals: int = 5
+         ) -> list[RatedArticle]:
+    """Rate articles in one batch: calibrated p_true, 0-10 rating, verdict, label and signals."""
+    batch = [articles] if isinstance(articles, Article) else list(articles)
+    if not batch:
+        return []
+    model = model or load_model()
+    docs = [make_doc(a) for a in batch]
+    X = model.features(docs)
+    probs = model.proba(X)
+    out = []
+    for i, (a, d) in enumerate(zip(batch, docs)):
+        sig = top_signals(model, d, X[i], k=signals)
+        if a.fact_check_rating is not None:
+            r = fact_check_rating(a.fact_check_rating, sig, model.name)
+        else:
+            r = make_rating(float(probs[i]), model.threshold, sig, model.name)
+        out.append(RatedArticle(a, r))
+    return out
+
+
+def _batches(items: Iterable[Article | ParseError], size: int) -> Iterator[list[Article | ParseError]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def rate_stream(items: Iterable[Article | ParseError], model: TruthModel | None = None, *,
+                batch_size: int | None = None) -> Iterator[RatedArticle | ParseError]:
+    """Rate a stream in batches, keeping input order and passing errors through in place."""
+    model = model or load_model()
+    for chunk in _batches(items, batch_size or int(settings.get("batch_size"))):
+        rated = iter(rate([x for x in chunk if isinstance(x, Article)], model))
+        for x in chunk:
+            yield x if isinstance(x, ParseError) else next(rated)
+
+
+@dataclass
+class IngestReport:
+    read: int = 0
+    new: int = 0
+    errors: list[ParseError] = field(default_factory=list)
+
+
+def ingest(paths: Iterable[str], store: "Store", model: TruthModel | None = None, *,  # noqa: F821
+           text_field: str | None = None, on_item: Callable[[RatedArticle | ParseError], None] | None = None
+           ) -> IngestReport:
+    """Read, rate and store; each batch is stored in one transaction, so a crash keeps whole articles."""
+    report = IngestReport()
+    size = int(settings.get("batch_size"))
+    for chunk in _batches(rate_stream(read(paths, text_field=text_field), model, batch_size=size), size):
+        good = [x for x in chunk if isinstance(x, RatedArticle)]
+        report.errors.extend(x for x in chunk if isinstance(x, ParseError))
+        report.read += len(good)
+        report.new += store.add(good) if good else 0
+        if on_item:
+            for x in chunk:
+                on_item(x)
+    return report
+
+
+def evaluate(articles: Iterable[Article], model: TruthModel | None = None) -> Metrics:
+    """Score labelled articles with the model's own probabilities and threshold."""
+    model = model or load_model()
+    labelled = [a for a in articles if a.label is not None]
+    if not labelled:
+        raise DataError("no labelled articles to evaluate (need a label field: 1 = fake, 0 = real)")
+    is_true = np.array([1 - int(a.label) for a in labelled])  # type: ignore[arg-type]
+    p_true = np.concatenate([model.predict_proba([make_doc(a) for a in chunk])
+                             for chunk in _batches(labelled, 2048)])  # type: ignore[arg-type]
+    return metrics(p_true, is_true, model.threshold)

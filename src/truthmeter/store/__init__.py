@@ -1,0 +1,43 @@
+"""Durable storage of rated articles: `open_store()` picks the backend from the target."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from truthmeter import settings
+from truthmeter.errors import StoreError
+from truthmeter.store.base import Store, StoredArticle, content_hash
+from truthmeter.store.migrations import LATEST_VERSION
+from truthmeter.store.sqlite import SQLiteStore
+
+__all__ = ["open_store", "Store", "StoredArticle", "SQLiteStore", "content_hash", "LATEST_VERSION"]
+
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def open_store(target: str | os.PathLike[str] | None = None) -> Store:
+    """Open (creating and migrating as needed) the store at `target`.
+
+    None means the configured database (TRUTHMETER_DB), else the per-user default path.
+    A file path or ":memory:" gives SQLite; a postgresql:// URL is reserved for the
+    PostgreSQL backend.
+    """
+    if target is None:
+        configured = settings.get("db")
+        target = str(configured) if configured else _default_path()
+    location = os.fspath(target)
+    if location.startswith(_POSTGRES_SCHEMES):
+        raise StoreError("PostgreSQL support is not installed yet")
+    return SQLiteStore(os.path.expanduser(location))
+
+
+def _default_path() -> str:
+    path = Path(settings.default_db_path())
+    # Only the default gets its directory created: a path the user typed that points
+    # nowhere is more likely a typo than a wish for new directories.
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create directory {path.parent}: {exc.strerror}") from exc
+    return str(path)

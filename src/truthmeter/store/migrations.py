@@ -1,0 +1,139 @@
+"""Numbered schema migrations for the SQLite store, applied in order, one transaction each.
+
+Never edit a migration that has shipped: databases in the field already ran it. Append a new
+one instead. The SQL sticks to what SQLite and PostgreSQL both accept where that is cheap;
+`seq INTEGER PRIMARY KEY` is the SQLite spelling of an ingest-order key (the rowid), which
+a PostgreSQL backend would spell as an identity column in its own migrations.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from truthmeter.errors import StoreError
+
+__all__ = ["MIGRATIONS", "LATEST_VERSION", "current_version", "migrate", "split_statements"]
+
+_V1 = """
+CREATE TABLE schema_version (
+    version INTEGER NOT NULL
+);
+
+CREATE TABLE articles (
+    seq INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    author TEXT,
+    outlet TEXT,
+    date TEXT,
+    url TEXT,
+    source TEXT,
+    source_line INTEGER,
+    dataset_label INTEGER,
+    fact_check_rating INTEGER,
+    quotes_json TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+
+CREATE INDEX articles_id ON articles (id);
+
+CREATE TABLE ratings (
+    content_hash TEXT PRIMARY KEY REFERENCES articles (content_hash) ON DELETE CASCADE,
+    p_true REAL NOT NULL,
+    truth_rating INTEGER NOT NULL,
+    verdict TEXT NOT NULL,
+    label TEXT NOT NULL,
+    model TEXT NOT NULL,
+    fact_check_rating INTEGER,
+    signals_json TEXT NOT NULL,
+    rated_at TEXT NOT NULL
+);
+"""
+
+# Listing filters by outlet (case-insensitively, hence the expression index) and by verdict.
+_V2 = """
+CREATE INDEX articles_outlet ON articles (lower(outlet));
+CREATE INDEX ratings_verdict ON ratings (verdict);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, _V1),
+    (2, _V2),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into statements without being fooled by ';' inside string literals.
+
+    executescript() would be simpler but it commits first, which would break the
+    one-transaction-per-migration guarantee.
+    """
+    statements: list[str] = []
+    buf = ""
+    for piece in sql.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \t\r\n;"):
+                statements.append(buf.strip())
+            buf = ""
+    if buf.strip(" \t\r\n;"):
+        raise ValueError(f"incomplete SQL statement in migration: {buf.strip()[:60]!r}")
+    return statements
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """The recorded schema version; 0 for an empty database."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
+    if row is None:
+        others = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        if others:
+            # Adding our tables to somebody else's database would be rude and confusing.
+            raise StoreError("not a truthmeter database (it has tables but no schema_version)")
+        return 0
+    rows = conn.execute("SELECT version FROM schema_version").fetchall()
+    if len(rows) != 1:
+        raise StoreError(f"corrupt schema_version table ({len(rows)} rows, expected 1)")
+    return int(rows[0][0])
+
+
+def _check_not_newer(version: int) -> None:
+    if version > LATEST_VERSION:
+        raise StoreError(f"database schema version {version} is newer than this truthmeter "
+                         f"({LATEST_VERSION}): upgrade truthmeter")
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
+    """Bring the database up to `target`; return the version it ends at.
+
+    `conn` must be in autocommit mode (isolation_level=None) so that the explicit
+    transactions here are the only ones.
+    """
+    _check_not_newer(current_version(conn))
+    for version, sql in MIGRATIONS:
+        if version > target:
+            break
+        # IMMEDIATE takes the write lock before re-reading the version, so two processes
+        # opening a fresh database at once cannot both apply the same migration.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if current_version(conn) >= version:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in split_statements(sql):
+                conn.execute(statement)
+            conn.execute("DELETE FROM schema_version")
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+            conn.execute("COMMIT")
+        except BaseException:
+            # SQLite already rolls back by itself on some errors (disk full, for one).
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    final = current_version(conn)
+    _check_not_newer(final)
+    return final

@@ -1,0 +1,123 @@
+"""Frozen value types that flow through the pipeline: ingest -> parse -> features -> model -> rating."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["Origin", "RawDocument", "Quote", "Article", "Signal", "Verdict", "Label", "Rating", "RatedArticle"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an item came from: a file (and line or entry within it), a URL or stdin."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One document as a reader found it, before parsing.
+
+    `kind` says how to parse `text`: "text" (seed-style plain text), "html", or "record"
+    (a dataset row whose fields are already separated in `fields`).
+    """
+
+    origin: Origin
+    kind: str
+    text: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    speaker: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article. `body` is the only text the model sees; metadata never leaks into it."""
+
+    id: str
+    title: str
+    body: str
+    author: str | None = None
+    outlet: str | None = None
+    date: str | None = None
+    url: str | None = None
+    origin: Origin | None = None
+    label: int | None = None  # dataset label when known: 1 = fake, 0 = real
+    fact_check_rating: int | None = None  # a rating the article itself publishes (0-10)
+    quotes: tuple[Quote, ...] = ()
+
+    @property
+    def is_fact_check(self) -> bool:
+        return self.fact_check_rating is not None
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One contribution to a rating: `weight` is its share of the log-odds that the story is true."""
+
+    name: str
+    weight: float
+    text: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "weight": round(self.weight, 4), "text": self.text,
+                "start": self.start, "end": self.end}
+
+
+class Verdict(enum.Enum):
+    FALSE = "False"
+    MOSTLY_FALSE = "Mostly false"
+    MIXED = "Mixed"
+    MOSTLY_TRUE = "Mostly true"
+    TRUE = "True"
+
+
+class Label(enum.Enum):
+    REAL = "real"
+    FAKE = "fake"
+
+
+@dataclass(frozen=True)
+class Rating:
+    p_true: float
+    truth_rating: int
+    verdict: Verdict
+    label: Label
+    signals: tuple[Signal, ...]
+    model: str
+    fact_check_rating: int | None = None
+
+    @property
+    def is_fact_check(self) -> bool:
+        return self.fact_check_rating is not None
+
+
+@dataclass(frozen=True)
+class RatedArticle:
+    article: Article
+    rating: Rating
+
+    def to_dict(self) -> dict[str, object]:
+        a, r = self.article, self.rating
+        return {
+            "id": a.id, "title": a.title, "outlet": a.outlet, "author": a.author, "date": a.date,
+            "url": a.url, "source": str(a.origin) if a.origin else None,
+            "truth_rating": r.truth_rating, "p_true": round(float(r.p_true), 4),
+            "verdict": r.verdict.value, "label": r.label.value,
+            "is_fact_check": r.is_fact_check, "fact_check_rating": r.fact_check_rating,
+            "dataset_label": None if a.label is None else ("fake" if a.label == 1 else "real"),
+            "model": r.model, "signals": [s.to_dict() for s in r.signals],
+        }
