@@ -104,8 +104,9 @@ class FeatureFamily(Protocol):
 
     def column_name(self, column: int, doc: Doc) -> str: ...
 
-    def attribute(self, doc: Doc, contrib: dict[int, float]) -> list[tuple[str, float, Span | None]]:
-        """Group this doc's per-column contributions into named signals with their text spans."""
+    def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray) -> list[tuple[str, float, Span | None]]:
+        """Group this doc's per-column contributions (family-local columns and their values)
+        into named signals with their text spans."""
         ...
 
     def params(self) -> dict[str, object]: ...

@@ -22,10 +22,16 @@ def _bucket(gram: str, n: int) -> int:
     return (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
 
 
+@lru_cache(maxsize=500_000)
+def _bigram_bucket(gram: str, n: int) -> int:
+    return _bucket(gram, n)
+
+
 @lru_cache(maxsize=200_000)
-def _char_buckets(word: str, lo: int, hi: int, n: int) -> tuple[int, ...]:
-    # Words repeat across articles, so explaining a batch hashes each word's grams once.
-    return tuple(_bucket(g, n) for g in _char_grams(word, lo, hi))
+def _token_columns(word: str, word_n: int, char_n: int, char_range: tuple[int, int]) -> np.ndarray:
+    # Words repeat across articles: each word's unigram and char-gram columns are hashed once.
+    chars = [word_n + _bucket(g, char_n) for g in _char_grams(word, *char_range)]
+    return np.asarray([_bucket(word, word_n), *chars], dtype=np.int64)
 
 
 def _char_grams(word: str, lo: int, hi: int) -> list[str]:
@@ -59,6 +65,20 @@ class Lexical:
         return self.word_n + self.char_n
 
     def _counts(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Word and char gram counts, from the same per-word column cache the explanations use
+        (equal to sklearn's HashingVectorizer word 1-2-grams and char_wb grams, tested)."""
+        indptr, indices, data = [0], [], []
+        for doc in docs:
+            cols, counts = np.unique(self._grams(doc)[0], return_counts=True)
+            indices.append(cols)
+            data.append(counts)
+            indptr.append(indptr[-1] + len(cols))
+        m = sp.csr_matrix((np.concatenate(data) if data else np.zeros(0), np.concatenate(indices) if indices
+                           else np.zeros(0, np.int64), np.asarray(indptr)), shape=(len(docs), self.n_features))
+        return m[:, : self.word_n], m[:, self.word_n:]
+
+    def _sklearn_counts(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The reference implementation the cache must match (used by the tests)."""
         texts = [d.window(self.max_tokens) for d in docs]
         return self._word.transform(texts).tocsr(), self._char.transform(texts).tocsr()
 
@@ -87,35 +107,41 @@ class Lexical:
     def column_name(self, column: int, doc: Doc) -> str:
         return "word n-gram" if column < self.word_n else "char n-gram"
 
-    def _occurrences(self, doc: Doc) -> dict[int, list[tuple[str, list[int]]]]:
-        """Column -> the grams of this doc that hash there, each with the token positions behind it."""
+    def _grams(self, doc: Doc) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Every gram of this doc as (column, owner), owners being token positions for words and
+        char grams, and len(tokens) + i for the bigram starting at token i."""
         toks = doc.tokens[: self.max_tokens]
-        occ: dict[int, list[tuple[str, list[int]]]] = defaultdict(list)
-        for i, t in enumerate(toks):
-            occ[_bucket(t, self.word_n)].append((t, [i]))
-            if i + 1 < len(toks):
-                bg = f"{t} {toks[i + 1]}"
-                occ[_bucket(bg, self.word_n)].append((bg, [i, i + 1]))
-            for b in _char_buckets(t, *self.char_range, self.char_n):
-                occ[self.word_n + b].append((t, [i]))
-        return occ
+        per_tok = [_token_columns(t, self.word_n, self.char_n, self.char_range) for t in toks]
+        bigrams = [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+        cols = np.concatenate([*per_tok, np.fromiter((_bigram_bucket(g, self.word_n) for g in bigrams), np.int64,
+                                                     len(bigrams))]) if toks else np.zeros(0, np.int64)
+        owners = np.concatenate([np.repeat(np.arange(len(toks)), [len(c) for c in per_tok]),
+                                 np.arange(len(toks), len(toks) + len(bigrams))]) if toks else cols
+        return cols, owners, bigrams
 
-    def attribute(self, doc: Doc, contrib: dict[int, float]) -> list[tuple[str, float, Span | None]]:
-        occ = self._occurrences(doc)
+    def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray) -> list[tuple[str, float, Span | None]]:
+        """Each column's contribution is shared equally among the grams of this doc that hash to it,
+        then summed per word (its unigram and char grams) and per bigram: exact, nothing dropped."""
+        gcols, owners, bigrams = self._grams(doc)
+        if not len(gcols):
+            return []
+        uniq, inverse, counts = np.unique(gcols, return_inverse=True, return_counts=True)
+        order = np.argsort(cols)
+        pos = np.clip(np.searchsorted(cols[order], uniq), 0, max(len(cols) - 1, 0))
+        hit = (cols[order][pos] == uniq) if len(cols) else np.zeros(len(uniq), bool)
+        value = np.where(hit, vals[order][pos] if len(cols) else 0.0, 0.0) / counts
+        n_tok = len(doc.tokens[: self.max_tokens])
+        per_owner = np.bincount(owners, weights=value[inverse], minlength=n_tok + len(bigrams))
         by_gram: dict[str, float] = defaultdict(float)
-        where: dict[str, list[int]] = {}
-        for col, value in contrib.items():
-            hits = occ.get(col)
-            if not hits:
-                continue
-            share = value / len(hits)
-            for gram, positions in hits:
-                by_gram[gram] += share
-                where.setdefault(gram, positions)
+        first: dict[str, tuple[int, int]] = {}
+        for o in np.flatnonzero(per_owner).tolist():
+            gram = doc.tokens[o] if o < n_tok else bigrams[o - n_tok]
+            by_gram[gram] += float(per_owner[o])
+            first.setdefault(gram, (o, o) if o < n_tok else (o - n_tok, o - n_tok + 1))
         out = []
         for gram, weight in by_gram.items():
-            pos = where[gram]
-            start, end = doc.offsets[pos[0]][0], doc.offsets[pos[-1]][1]
+            a, b = first[gram]
+            start, end = doc.offsets[a][0], doc.offsets[b][1]
             out.append((f"{self.name}:{gram}", weight, Span(start, end, doc.text[start:end])))
         return out
 

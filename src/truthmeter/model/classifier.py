@@ -65,7 +65,7 @@ class TruthModel:
 
     def scores(self, X: sp.csr_matrix) -> np.ndarray:
         """Raw log-odds that the story is true."""
-        return np.asarray(X @ self.coef, dtype=np.float64).ravel() + self.intercept
+        return np.asarray(X @ self.coef.astype(np.float64), dtype=np.float64).ravel() + self.intercept
 
     def proba(self, X: sp.csr_matrix) -> np.ndarray:
         s = self.scores(X)
@@ -84,9 +84,8 @@ class TruthModel:
         out, offset = [], 0
         cols, vals = row.indices, row.data * self.coef[row.indices]
         for fam in self.families:
-            sel = (cols >= offset) & (cols < offset + fam.n_features)
-            contrib = {int(c - offset): float(v) for c, v in zip(cols[sel], vals[sel]) if v != 0.0}
-            out.extend(Contribution(n, w, s) for n, w, s in fam.attribute(doc, contrib))
+            sel = (cols >= offset) & (cols < offset + fam.n_features) & (vals != 0)
+            out.extend(Contribution(n, w, s) for n, w, s in fam.attribute(doc, cols[sel] - offset, vals[sel]))
             offset += fam.n_features
         return out
 
