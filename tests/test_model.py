@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import truthmeter
-from conftest import SEEDS, labelled_rows, write_jsonl
+from conftest import SEEDS, labelled_rows
 from truthmeter.errors import ModelError
 from truthmeter.features import Doc, make_doc, registry
 from truthmeter.model import TrainConfig, TruthModel, train
@@ -255,3 +255,15 @@ def test_load_model_honours_the_setting(tiny_result, tmp_path: Path, monkeypatch
     monkeypatch.setenv("TRUTHMETER_MODEL", str(tmp_path / "missing"))
     with pytest.raises(ModelError):
         truthmeter.load_model()
+
+
+def test_lexical_counts_match_sklearn_on_unicode_and_windowed_docs() -> None:
+    """The cached per-word columns give exactly sklearn's HashingVectorizer counts (word 1-2-grams, char_wb)."""
+    from truthmeter.features import create
+
+    lex = create("lexical.v1")
+    docs = [make_doc(a) for a in explain_cases()]
+    docs.append(Doc(text="", tokens=(), offsets=()))
+    ours, ref = lex._counts(docs), lex._sklearn_counts(docs)
+    for a, b in zip(ours, ref):
+        assert a.shape == b.shape and (a != b).nnz == 0

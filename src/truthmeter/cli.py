@@ -13,7 +13,7 @@ import click
 from truthmeter import pipeline
 from truthmeter.errors import ParseError, TruthmeterError
 from truthmeter.publish import FORMATS, writer_for
-from truthmeter.types import RatedArticle
+from truthmeter.types import RatedArticle, Verdict
 
 T = TypeVar("T")
 
@@ -99,9 +99,10 @@ def ingest(paths: tuple[str, ...], db: str | None, model_dir: str | None, text_f
 
 @main.command("list")
 @db_option
-@click.option("--limit", default=50, show_default=True)
-@click.option("--offset", default=0)
-@click.option("--verdict", default=None, help="Only this verdict (e.g. 'Mostly false').")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=0))
+@click.option("--offset", default=0, type=click.IntRange(min=0))
+@click.option("--verdict", default=None, type=click.Choice([v.value for v in Verdict], case_sensitive=False),
+              help="Only this verdict.")
 @click.option("--outlet", default=None)
 @format_option
 def list_(db: str | None, limit: int, offset: int, verdict: str | None, outlet: str | None, fmt: str) -> None:

@@ -61,6 +61,16 @@ class Article:
     def is_fact_check(self) -> bool:
         return self.fact_check_rating is not None
 
+    @property
+    def title_in_text(self) -> bool:
+        """Whether `text` starts with the title (a body that already opens with it is not repeated)."""
+        return bool(self.title and self.body and not self.body.startswith(self.title))
+
+    @property
+    def text(self) -> str:
+        """What the model reads and signal offsets point into: title, blank line, body."""
+        return f"{self.title}\n\n{self.body}" if self.title_in_text else (self.body or self.title)
+
 
 @dataclass(frozen=True)
 class Signal:

@@ -26,14 +26,21 @@ class Span:
 
 
 @dataclass(frozen=True)
+class QuoteSpan:
+    start: int
+    end: int
+    on_record: bool  # a named speaker, not "a source" / "an insider"
+
+
+@dataclass(frozen=True)
 class Doc:
-    """What the features see of an article: its text (title + body) and its tokens with offsets."""
+    """What the features see of an article: `Article.text` cut to the training window, its tokens
+    with offsets, and its attributed quotes (offsets into `text`)."""
 
     text: str
     tokens: tuple[str, ...]
     offsets: tuple[tuple[int, int], ...]
-    n_quotes_named: int = 0
-    n_quotes_anonymous: int = 0
+    quotes: tuple[QuoteSpan, ...] = ()
 
     def window(self, max_tokens: int) -> str:
         return " ".join(self.tokens[:max_tokens])
@@ -78,18 +85,15 @@ WINDOW_TOKENS = 160
 
 
 def make_doc(article: Article, window: int = WINDOW_TOKENS) -> Doc:
-    # A title made from (or repeating) the body's first sentence is not said twice.
-    with_title = bool(article.title and article.body and not article.body.startswith(article.title))
-    full = f"{article.title}\n\n{article.body}" if with_title else (article.body or article.title)
+    full = article.text
     tokens, offsets = _mask_fact_checkers(full, *_tokenize(full))
     tokens, offsets = tokens[:window], offsets[:window]
     text = full[: offsets[-1][1]] if len(tokens) == window else full
-    # Quote offsets are into the body; the title and blank line come first in the doc text.
-    shift = len(article.title) + 2 if with_title else 0
-    inside = [q for q in article.quotes if q.start + shift < len(text)]
-    named = sum(1 for q in inside if q.speaker and not _ANON.search(q.speaker))
-    anon = sum(1 for q in inside if q.speaker and _ANON.search(q.speaker))
-    return Doc(text, tokens, offsets, named, anon)
+    # Quote offsets are into the body; in the doc text the title and a blank line may come first.
+    shift = len(article.title) + 2 if article.title_in_text else 0
+    quotes = tuple(QuoteSpan(q.start + shift, q.end + shift, not (q.speaker and _ANON.search(q.speaker)))
+                   for q in article.quotes if q.speaker and q.end + shift <= len(text))
+    return Doc(text, tokens, offsets, quotes)
 
 
 class FeatureFamily(Protocol):

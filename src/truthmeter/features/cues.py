@@ -17,7 +17,9 @@ from truthmeter.features._base import Doc, Span, register
 __all__ = ["CueFamily", "CUES"]
 
 _I = re.I
-Cue = tuple[str, "re.Pattern[str] | Callable[[Doc], int]"]
+# A cue is a pattern, or a function giving the spans it found.
+Matcher = "re.Pattern[str] | Callable[[Doc], list[tuple[int, int]]]"
+Cue = tuple[str, Matcher]
 
 CUES: dict[str, list[Cue]] = {
     "sourcing.v1": [
@@ -30,8 +32,8 @@ CUES: dict[str, list[Cue]] = {
             r"\bin\s+a\s+(?:joint\s+)?statement\b", _I)),
         ("own social post", re.compile(r"\btook\s+to\s+(?:twitter|instagram|facebook)\b|\b(?:tweeted|instagram\s+story)\b", _I)),
         ("interview", re.compile(r"\b(?:interview|cover\s+story|podcast|appearance\s+on)\b", _I)),
-        ("named quote", lambda d: d.n_quotes_named),
-        ("anonymous quote", lambda d: d.n_quotes_anonymous),
+        ("named quote", lambda d: [(q.start, q.end) for q in d.quotes if q.on_record]),
+        ("anonymous quote", lambda d: [(q.start, q.end) for q in d.quotes if not q.on_record]),
     ],
     "hedging.v1": [
         ("hedge word", re.compile(
@@ -56,15 +58,14 @@ CUES: dict[str, list[Cue]] = {
 }
 
 
-def _count(cue: "re.Pattern[str] | Callable[[Doc], int]", doc: Doc) -> int:
-    return cue(doc) if callable(cue) else sum(1 for _ in cue.finditer(doc.text))
+def _spans(cue: Matcher, doc: Doc) -> list[tuple[int, int]]:  # type: ignore[valid-type]
+    return cue(doc) if callable(cue) else [m.span() for m in cue.finditer(doc.text)]
 
 
 class CueFamily:
     def __init__(self, name: str) -> None:
         self.name = name
         self.cues = CUES[name]
-        self.mean = np.zeros(len(self.cues), dtype=np.float32)
         self.std = np.ones(len(self.cues), dtype=np.float32)
 
     @property
@@ -72,17 +73,18 @@ class CueFamily:
         return len(self.cues)
 
     def _raw(self, docs: Sequence[Doc]) -> np.ndarray:
-        return np.log1p(np.array([[_count(c, d) for _, c in self.cues] for d in docs], dtype=np.float32)
-                        .reshape(len(docs), len(self.cues)))
+        counts = [[len(_spans(c, d)) for _, c in self.cues] for d in docs]
+        return np.log1p(np.array(counts, dtype=np.float32).reshape(len(docs), len(self.cues)))
 
     def fit(self, docs: Sequence[Doc]) -> "CueFamily":
-        raw = self._raw(docs)
-        self.mean, self.std = raw.mean(axis=0), raw.std(axis=0)
+        # Scaled but not centred: an absent cue is exactly 0, so it contributes nothing and
+        # never shows up as a reason (the intercept carries the baseline).
+        self.std = self._raw(docs).std(axis=0)
         self.std[self.std == 0] = 1
         return self
 
     def transform(self, docs: Sequence[Doc]) -> sp.csr_matrix:
-        return sp.csr_matrix((self._raw(docs) - self.mean) / self.std)
+        return sp.csr_matrix(self._raw(docs) / self.std)
 
     def column_name(self, column: int, doc: Doc) -> str:
         return self.cues[column][0]
@@ -91,9 +93,8 @@ class CueFamily:
         out = []
         for col, weight in zip(cols.tolist(), vals.tolist()):
             label, cue = self.cues[col]
-            span = None
-            if not callable(cue) and (m := cue.search(doc.text)):
-                span = Span(m.start(), m.end(), m.group())
+            found = _spans(cue, doc)
+            span = Span(found[0][0], found[0][1], doc.text[found[0][0]:found[0][1]]) if found else None
             out.append((f"{self.name}:{label}", weight, span))
         return out
 
@@ -101,10 +102,10 @@ class CueFamily:
         return {}
 
     def state(self) -> dict[str, np.ndarray]:
-        return {"mean": self.mean, "std": self.std}
+        return {"std": self.std}
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
-        self.mean, self.std = state["mean"], state["std"]
+        self.std = state["std"]
 
 
 for _name in CUES:

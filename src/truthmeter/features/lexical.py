@@ -30,7 +30,7 @@ def _bigram_bucket(gram: str, n: int) -> int:
 @lru_cache(maxsize=200_000)
 def _token_columns(word: str, word_n: int, char_n: int, char_range: tuple[int, int]) -> np.ndarray:
     # Words repeat across articles: each word's unigram and char-gram columns are hashed once.
-    chars = [word_n + _bucket(g, char_n) for g in _char_grams(word, *char_range)]
+    chars = [word_n + _bucket(g, char_n) for g in _char_grams(word, *char_range)] if char_n else []
     return np.asarray([_bucket(word, word_n), *chars], dtype=np.int64)
 
 
@@ -50,12 +50,13 @@ class Lexical:
 
     def __init__(self, word_bits: int = 18, char_bits: int = 18, max_tokens: int = 160,
                  char_range: tuple[int, int] = (2, 5)) -> None:
-        self.word_n, self.char_n = 2 ** word_bits, 2 ** char_bits
+        # char_bits=0 turns the char-gram block off (word n-grams only).
+        self.word_n, self.char_n = 2 ** word_bits, (2 ** char_bits if char_bits else 0)
         self.word_bits, self.char_bits, self.max_tokens = word_bits, char_bits, max_tokens
         self.char_range = tuple(char_range)
         self._word = HashingVectorizer(n_features=self.word_n, analyzer="word", token_pattern=r"\S+",
                                        lowercase=False, ngram_range=(1, 2), alternate_sign=False, norm=None)
-        self._char = HashingVectorizer(n_features=self.char_n, analyzer="char_wb", lowercase=False,
+        self._char = HashingVectorizer(n_features=max(self.char_n, 1), analyzer="char_wb", lowercase=False,
                                        ngram_range=self.char_range, alternate_sign=False, norm=None)
         self.idf_word = np.ones(self.word_n, dtype=np.float32)
         self.idf_char = np.ones(self.char_n, dtype=np.float32)
@@ -80,7 +81,8 @@ class Lexical:
     def _sklearn_counts(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """The reference implementation the cache must match (used by the tests)."""
         texts = [d.window(self.max_tokens) for d in docs]
-        return self._word.transform(texts).tocsr(), self._char.transform(texts).tocsr()
+        chars = self._char.transform(texts).tocsr() if self.char_n else sp.csr_matrix((len(docs), 0))
+        return self._word.transform(texts).tocsr(), chars
 
     @staticmethod
     def _idf(counts: sp.csr_matrix) -> np.ndarray:

@@ -42,8 +42,9 @@ class TruthModel:
     meta: dict[str, object] = field(default_factory=dict)
 
     @classmethod
-    def from_names(cls, names: Sequence[str], C: float = 2.0) -> "TruthModel":
-        return cls(families=[create(n) for n in names], C=C)
+    def from_names(cls, names: Sequence[str], C: float = 2.0,
+                   params: dict[str, dict[str, object]] | None = None) -> "TruthModel":
+        return cls(families=[create(n, (params or {}).get(n)) for n in names], C=C)
 
     @property
     def name(self) -> str:

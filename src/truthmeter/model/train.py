@@ -25,6 +25,8 @@ DEFAULT_FAMILIES = ("lexical.v1", "sourcing.v1", "hedging.v1", "sensational.v1",
 @dataclass(frozen=True)
 class TrainConfig:
     families: tuple[str, ...] = DEFAULT_FAMILIES
+    # Per-family settings, e.g. {"lexical.v1": {"char_bits": 0}}; saved in the model config.
+    params: dict[str, dict[str, object]] = field(default_factory=dict)
     C: float = 2.0
     folds: int = 5
     seed: int = 0
@@ -63,7 +65,7 @@ def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None
           config: TrainConfig = TrainConfig()) -> TrainResult:
     articles, excluded = training_view(train_set)
     is_true = _labels(articles)
-    model = TruthModel.from_names(config.families, C=config.C)
+    model = TruthModel.from_names(config.families, C=config.C, params=config.params)
     docs = [make_doc(a) for a in articles]
     X = model.fit_features(docs)
     oof = np.zeros(len(docs))
@@ -79,7 +81,7 @@ def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None
         val_y = _labels(labelled)
         val_p = model.predict_proba([make_doc(a) for a in labelled])
     model.threshold = best_threshold(val_p, val_y) if val_p is not None else best_threshold(p_oof, is_true)
-    model.meta = {"name": config.name, "families": list(config.families), "C": config.C, "seed": config.seed,
+    model.meta = {"name": config.name, "families": list(config.families), "params": config.params, "C": config.C, "seed": config.seed,
                   "folds": config.folds, "window_tokens": WINDOW_TOKENS, "n_train": len(articles), "n_excluded_fact_checks": excluded,
                   "threshold_chosen_on": "val" if val_p is not None else "out-of-fold train"}
     oof_m = metrics(p_oof, is_true, model.threshold)
