@@ -1,10 +1,11 @@
 """Throughput, peak memory and cold start of `truthmeter rate`, with baselines run in the same script.
 
-    python bench/rate_throughput.py [--data ../shared/data/arg_gossipcop/val.jsonl] [--repeat 3]
+    python bench/rate_throughput.py [--data ../shared/data/arg_gossipcop/val.jsonl] [--copies 8] [--repeat 3]
 
 Each measurement runs the real CLI in a fresh process (JSONL in, JSONL out to a file); peak memory is
-the child's max RSS. Baselines: reading the same file without rating (`python -c` over truthmeter.read)
-for throughput, and a bare `python -c pass` for cold start.
+the child's max RSS. The input is the data file repeated --copies times (so start-up does not hide the
+rate); steady-state articles/s = articles / (wall - cold start). Baselines in the same script: the
+same input read without rating, one worker against two, and a bare `python -c pass` for cold start.
 """
 
 from __future__ import annotations
@@ -42,30 +43,40 @@ def count_lines(path: Path) -> int:
         return sum(1 for _ in f)
 
 
+def measure(cmd: list[str], out: Path, repeat: int) -> tuple[float, float]:
+    runs = [run(cmd, out) for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), max(m for _, m in runs)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "arg_gossipcop" / "val.jsonl"))
+    ap.add_argument("--copies", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     data = Path(args.data)
     if not data.exists():
         sys.exit(f"{data}: not found (pass --data FILE.jsonl)")
-    n = count_lines(data)
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out.jsonl"
-        rate = [run([*CLI, "rate", "--format", "jsonl", str(data)], out) for _ in range(args.repeat)]
-        assert count_lines(out) == n, "rated output has a different number of lines than the input"
-        read = [run([sys.executable, "-c", READ_ONLY, str(data)], out) for _ in range(args.repeat)]
-        cold = [run([*CLI, "rate", "--format", "jsonl", str(ONE)], out)[0] for _ in range(5)]
-        bare = [run([sys.executable, "-c", "pass"], out)[0] for _ in range(5)]
-    r_wall, r_mem = statistics.median(w for w, _ in rate), max(m for _, m in rate)
-    b_wall = statistics.median(w for w, _ in read)
-    print(f"input: {data} ({n} articles), {args.repeat} runs each, medians")
-    print(f"rate JSONL->JSONL: {r_wall:.2f} s, {n / r_wall:.0f} articles/s (whole process, start-up included), "
-          f"peak RSS {r_mem:.0f} MB")
-    print(f"baseline read-only: {b_wall:.2f} s, {n / b_wall:.0f} articles/s; rate/read time ratio {r_wall / b_wall:.2f}")
-    print(f"cold start `truthmeter rate {ONE.name}`: {statistics.median(cold):.2f} s "
-          f"(bare python start {statistics.median(bare):.3f} s)")
+        big, out = Path(tmp) / "input.jsonl", Path(tmp) / "out.jsonl"
+        big.write_bytes(data.read_bytes() * args.copies)
+        n = count_lines(big)
+        cold = statistics.median(run([*CLI, "rate", "--format", "jsonl", str(ONE)], out)[0] for _ in range(5))
+        bare = statistics.median(run([sys.executable, "-c", "pass"], out)[0] for _ in range(5))
+        results = {}
+        for workers in (1, 2):
+            cmd = [*CLI, "rate", "--format", "jsonl", "--workers", str(workers), str(big)]
+            results[workers] = measure(cmd, out, args.repeat)
+            assert count_lines(out) == n, "rated output has a different number of lines than the input"
+        read_wall, _ = measure([sys.executable, "-c", READ_ONLY, str(big)], out, args.repeat)
+    print(f"input: {data} x {args.copies} = {n} articles; medians of {args.repeat} runs")
+    print(f"cold start `truthmeter rate {ONE.name}`: {cold:.2f} s (bare python start {bare:.3f} s)")
+    for workers, (wall, mem) in results.items():
+        print(f"rate JSONL->JSONL, {workers} worker(s): {wall:.2f} s whole process = {n / wall:.0f} articles/s; "
+              f"steady state {n / (wall - cold):.0f} articles/s; peak RSS {mem:.0f} MB (main process)")
+    print(f"baseline read-only: {read_wall:.2f} s = {n / read_wall:.0f} articles/s; "
+          f"rate(2 workers)/read time ratio {results[2][0] / read_wall:.2f}; "
+          f"2 workers vs 1: {results[1][0] / results[2][0]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -68,3 +68,14 @@ def test_sourcing_counts_anonymous_sources_and_named_quotes() -> None:
     assert raw[names.index("named quote")] == pytest.approx(np.log1p(1))
     assert raw[names.index("anonymous quote")] == pytest.approx(np.log1p(1))
     assert raw[names.index("representative on record")] == 0
+
+
+@pytest.mark.parametrize("gram", ["a", "kardashian", "é x", "ex wife", "“", "  ", "日本"])
+def test_bucket_hash_is_sklearns_murmurhash(gram: str) -> None:
+    from sklearn.utils import murmurhash3_32
+
+    from truthmeter.features.lexical import _bucket
+
+    n = 2 ** 18
+    h = murmurhash3_32(gram, seed=0, positive=False)
+    assert _bucket(gram, n) == abs(h) % n

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ db_option = click.option("--db", envvar="TRUTHMETER_DB", default=None,
 model_option = click.option("--model", "model_dir", envvar="TRUTHMETER_MODEL", default=None,
                             type=click.Path(file_okay=False), help="Model directory (default: the shipped model).")
 format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
+workers_option = click.option("--workers", default=min(2, os.cpu_count() or 1), show_default=True,
+                              type=click.IntRange(min=1), help="Processes rating in parallel (large inputs).")
 text_field_option = click.option("--text-field", default=None,
                                  help="Dataset column holding the text (e.g. synthetic_misinformation).")
 
@@ -63,12 +66,13 @@ def main() -> None:
 @format_option
 @model_option
 @text_field_option
-def rate(paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: str | None) -> None:
+@workers_option
+def rate(paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: str | None, workers: int) -> None:
     """Rate articles in files, folders (recursive), '-' (stdin) or URLs."""
     model = pipeline.load_model(model_dir)
     out = writer_for(fmt, click.get_text_stream("stdout"))
     failed = 0
-    stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model)
+    stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers)
     for item in _progress(stream, "rated"):
         if isinstance(item, ParseError):
             failed += 1
@@ -84,12 +88,14 @@ def rate(paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: st
 @db_option
 @model_option
 @text_field_option
-def ingest(paths: tuple[str, ...], db: str | None, model_dir: str | None, text_field: str | None) -> None:
+@workers_option
+def ingest(paths: tuple[str, ...], db: str | None, model_dir: str | None, text_field: str | None,
+           workers: int) -> None:
     """Read, rate and store articles; the same article stored twice is kept once."""
     from truthmeter.store import open_store
 
     with open_store(db) as store:
-        report = pipeline.ingest(paths, store, pipeline.load_model(model_dir), text_field=text_field,
+        report = pipeline.ingest(paths, store, pipeline.load_model(model_dir), text_field=text_field, workers=workers,
                                  on_item=lambda x: _error(x) if isinstance(x, ParseError) else None)
         total = store.count()
     click.echo(f"read {report.read} articles, {report.new} new, {len(report.errors)} errors; "
@@ -151,20 +157,30 @@ def _describe(item: RatedArticle) -> str:
 @click.option("--family", "families", multiple=True, help="Feature families (default: the default set).")
 @click.option("--C", "C", default=None, type=float, help="Inverse regularisation strength.")
 @click.option("--seed", default=0, show_default=True)
+@click.option("--tried", "tried", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSON list of rejected experiments, merged into OUT/tried.json and shown in the card.")
 @text_field_option
 def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple[str, ...], C: float | None,
-          seed: int, text_field: str | None) -> None:
-    """Train a model from labelled files and write it with its model card."""
+          seed: int, tried: tuple[str, ...], text_field: str | None) -> None:
+    """Train a model from labelled files and write it with its model card and plots."""
     from truthmeter.model import TrainConfig
     from truthmeter.model import train as fit
     from truthmeter.model.card import write_card
+    from truthmeter.model.plots import write_plots
+    from truthmeter.model.tried import load_tried, merge_tried
 
+    for path in tried:  # a bad tried file fails before the training, not after
+        load_tried(path)
     defaults = TrainConfig()
     config = TrainConfig(families=families or defaults.families, C=C if C is not None else defaults.C, seed=seed)
     train_set, val_set = _labelled(data, text_field), _labelled(val, text_field) if val else None
     result = fit(train_set, val_set, config)
     result.model.save(out)
-    write_card(result.model, out, data, val, "truthmeter " + shlex.join(sys.argv[1:]))
+    plots = write_plots(result.model, out, val_set, train_set)
+    write_card(result.model, out, data, val, "truthmeter " + shlex.join(sys.argv[1:]), plots=plots,
+               tried=merge_tried(out, tried))
+    for note in plots.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"trained on {result.n_train} articles ({result.n_excluded} fact-check pages left out) -> {out}")
     for name, m in (("out-of-fold train", result.oof), ("val", result.val)):
         if m:

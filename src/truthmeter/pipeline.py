@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -79,13 +81,56 @@ def _batches(items: Iterable[Article | ParseError], size: int) -> Iterator[list[
 
 
 def rate_stream(items: Iterable[Article | ParseError], model: TruthModel | None = None, *,
-                batch_size: int | None = None) -> Iterator[RatedArticle | ParseError]:
-    """Rate a stream in batches, keeping input order and passing errors through in place."""
+                batch_size: int | None = None, workers: int = 1) -> Iterator[RatedArticle | ParseError]:
+    """Rate a stream in batches, keeping input order and passing errors through in place.
+
+    With `workers` > 1, batches are rated in that many forked processes (same results, same order).
+    """
     model = model or load_model()
-    for chunk in _batches(items, batch_size or int(settings.get("batch_size"))):
-        rated = iter(rate([x for x in chunk if isinstance(x, Article)], model))
+    chunks = _batches(items, batch_size or int(settings.get("batch_size")))
+    for chunk, rated in _rated_chunks(chunks, model, workers):
+        it = iter(rated)
         for x in chunk:
-            yield x if isinstance(x, ParseError) else next(rated)
+            yield x if isinstance(x, ParseError) else next(it)
+
+
+def _articles(chunk: list[Article | ParseError]) -> list[Article]:
+    return [x for x in chunk if isinstance(x, Article)]
+
+
+_WORKER_MODEL: TruthModel | None = None
+
+
+def _worker_init(model: TruthModel) -> None:
+    global _WORKER_MODEL
+    _WORKER_MODEL = model
+
+
+def _worker_rate(articles: list[Article]) -> list[RatedArticle]:
+    return rate(articles, _WORKER_MODEL)
+
+
+def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthModel, workers: int
+                  ) -> Iterator[tuple[list[Article | ParseError], list[RatedArticle]]]:
+    first = next(chunks, None)
+    second = next(chunks, None) if first is not None else None
+    chunks = chain(c for c in (first, second) if c is not None) if second is None else chain([first, second], chunks)
+    # One batch is rated in-process: forking would cost more than it saves.
+    if workers <= 1 or second is None or "fork" not in mp.get_all_start_methods():
+        for chunk in chunks:
+            yield chunk, rate(_articles(chunk), model)
+        return
+    # Fork, so workers share the loaded model instead of unpickling it; imap keeps input order.
+    pending: deque[list[Article | ParseError]] = deque()
+
+    def feed() -> Iterator[list[Article]]:
+        for chunk in chunks:
+            pending.append(chunk)
+            yield _articles(chunk)
+
+    with mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
+        for rated in pool.imap(_worker_rate, feed()):
+            yield pending.popleft(), rated
 
 
 @dataclass
@@ -96,12 +141,13 @@ class IngestReport:
 
 
 def ingest(paths: Iterable[str], store: "Store", model: TruthModel | None = None, *,  # noqa: F821
-           text_field: str | None = None, on_item: Callable[[RatedArticle | ParseError], None] | None = None
+           text_field: str | None = None, workers: int = 1, on_item: Callable[[RatedArticle | ParseError], None] | None = None
            ) -> IngestReport:
     """Read, rate and store; each batch is stored in one transaction, so a crash keeps whole articles."""
     report = IngestReport()
     size = int(settings.get("batch_size"))
-    for chunk in _batches(rate_stream(read(paths, text_field=text_field), model, batch_size=size), size):
+    rated = rate_stream(read(paths, text_field=text_field), model, batch_size=size, workers=workers)
+    for chunk in _batches(rated, size):
         good = [x for x in chunk if isinstance(x, RatedArticle)]
         report.errors.extend(x for x in chunk if isinstance(x, ParseError))
         report.read += len(good)

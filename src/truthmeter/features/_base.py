@@ -108,9 +108,10 @@ class FeatureFamily(Protocol):
 
     def column_name(self, column: int, doc: Doc) -> str: ...
 
-    def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray) -> list[tuple[str, float, Span | None]]:
+    def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray, top: int | None = None
+                  ) -> list[tuple[str, float, Span | None]]:
         """Group this doc's per-column contributions (family-local columns and their values)
-        into named signals with their text spans."""
+        into named signals with their text spans; with `top`, at least the `top` largest."""
         ...
 
     def params(self) -> dict[str, object]: ...

@@ -89,7 +89,8 @@ class CueFamily:
     def column_name(self, column: int, doc: Doc) -> str:
         return self.cues[column][0]
 
-    def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray) -> list[tuple[str, float, Span | None]]:
+    def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray, top: int | None = None
+                  ) -> list[tuple[str, float, Span | None]]:
         out = []
         for col, weight in zip(cols.tolist(), vals.tolist()):
             label, cue = self.cues[col]

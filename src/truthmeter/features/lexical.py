@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.utils import murmurhash3_32
+import mmh3
 
 from truthmeter.features._base import Doc, Span, register
 
@@ -17,9 +15,17 @@ __all__ = ["Lexical"]
 
 
 def _bucket(gram: str, n: int) -> int:
-    h = murmurhash3_32(gram, seed=0, positive=False)
+    # MurmurHash3 x86_32, seed 0, signed: the hash sklearn's HashingVectorizer uses (tested equal).
+    h = mmh3.hash(gram, 0, signed=True)
     # Mirrors sklearn's hashing so explanations land on the columns the model used.
     return (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
+
+
+# Grams of the batch being transformed, keyed by identity (the doc is kept to make the key safe):
+# rating explains the docs it has just transformed. Each transform starts a new batch, which
+# bounds memory by the batch size.
+_GRAM_MEMO: dict[tuple[int, int, int], tuple[Doc, tuple[np.ndarray, np.ndarray, list[str]]]] = {}
+_GRAM_MEMO_MAX = 8192
 
 
 @lru_cache(maxsize=500_000)
@@ -27,11 +33,11 @@ def _bigram_bucket(gram: str, n: int) -> int:
     return _bucket(gram, n)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _token_columns(word: str, word_n: int, char_n: int, char_range: tuple[int, int]) -> np.ndarray:
     # Words repeat across articles: each word's unigram and char-gram columns are hashed once.
     chars = [word_n + _bucket(g, char_n) for g in _char_grams(word, *char_range)] if char_n else []
-    return np.asarray([_bucket(word, word_n), *chars], dtype=np.int64)
+    return np.asarray([_bucket(word, word_n), *chars], dtype=np.int32)
 
 
 def _char_grams(word: str, lo: int, hi: int) -> list[str]:
@@ -54,10 +60,6 @@ class Lexical:
         self.word_n, self.char_n = 2 ** word_bits, (2 ** char_bits if char_bits else 0)
         self.word_bits, self.char_bits, self.max_tokens = word_bits, char_bits, max_tokens
         self.char_range = tuple(char_range)
-        self._word = HashingVectorizer(n_features=self.word_n, analyzer="word", token_pattern=r"\S+",
-                                       lowercase=False, ngram_range=(1, 2), alternate_sign=False, norm=None)
-        self._char = HashingVectorizer(n_features=max(self.char_n, 1), analyzer="char_wb", lowercase=False,
-                                       ngram_range=self.char_range, alternate_sign=False, norm=None)
         self.idf_word = np.ones(self.word_n, dtype=np.float32)
         self.idf_char = np.ones(self.char_n, dtype=np.float32)
 
@@ -80,9 +82,15 @@ class Lexical:
 
     def _sklearn_counts(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """The reference implementation the cache must match (used by the tests)."""
+        from sklearn.feature_extraction.text import HashingVectorizer
+
         texts = [d.window(self.max_tokens) for d in docs]
-        chars = self._char.transform(texts).tocsr() if self.char_n else sp.csr_matrix((len(docs), 0))
-        return self._word.transform(texts).tocsr(), chars
+        word = HashingVectorizer(n_features=self.word_n, analyzer="word", token_pattern=r"\S+", lowercase=False,
+                                 ngram_range=(1, 2), alternate_sign=False, norm=None)
+        char = HashingVectorizer(n_features=max(self.char_n, 1), analyzer="char_wb", lowercase=False,
+                                 ngram_range=self.char_range, alternate_sign=False, norm=None)
+        chars = char.transform(texts).tocsr() if self.char_n else sp.csr_matrix((len(docs), 0))
+        return word.transform(texts).tocsr(), chars
 
     @staticmethod
     def _idf(counts: sp.csr_matrix) -> np.ndarray:
@@ -91,6 +99,7 @@ class Lexical:
 
     def fit(self, docs: Sequence[Doc]) -> "Lexical":
         w, c = self._counts(docs)
+        _GRAM_MEMO.clear()
         self.idf_word, self.idf_char = self._idf(w), self._idf(c)
         return self
 
@@ -103,6 +112,7 @@ class Lexical:
         return sp.csr_matrix(sp.diags(1 / norms) @ m)
 
     def transform(self, docs: Sequence[Doc]) -> sp.csr_matrix:
+        _GRAM_MEMO.clear()
         w, c = self._counts(docs)
         return sp.hstack([self._weigh(w, self.idf_word), self._weigh(c, self.idf_char)], format="csr")
 
@@ -111,40 +121,54 @@ class Lexical:
 
     def _grams(self, doc: Doc) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Every gram of this doc as (column, owner), owners being token positions for words and
-        char grams, and len(tokens) + i for the bigram starting at token i."""
+        char grams, and len(tokens) + i for the bigram starting at token i. Memoised per doc:
+        rating computes features and then explanations from the same grams."""
+        key = (id(doc), self.word_n, self.char_n)
+        hit = _GRAM_MEMO.get(key)
+        if hit is not None and hit[0] is doc:
+            return hit[1]
         toks = doc.tokens[: self.max_tokens]
         per_tok = [_token_columns(t, self.word_n, self.char_n, self.char_range) for t in toks]
         bigrams = [f"{a} {b}" for a, b in zip(toks, toks[1:])]
-        cols = np.concatenate([*per_tok, np.fromiter((_bigram_bucket(g, self.word_n) for g in bigrams), np.int64,
-                                                     len(bigrams))]) if toks else np.zeros(0, np.int64)
-        owners = np.concatenate([np.repeat(np.arange(len(toks)), [len(c) for c in per_tok]),
-                                 np.arange(len(toks), len(toks) + len(bigrams))]) if toks else cols
+        cols = np.concatenate([*per_tok, np.fromiter((_bigram_bucket(g, self.word_n) for g in bigrams), np.int32,
+                                                     len(bigrams))]) if toks else np.zeros(0, np.int32)
+        owners = np.concatenate([np.repeat(np.arange(len(toks), dtype=np.int32), [len(c) for c in per_tok]),
+                                 np.arange(len(toks), len(toks) + len(bigrams), dtype=np.int32)]) if toks else cols
+        if len(_GRAM_MEMO) < _GRAM_MEMO_MAX:
+            _GRAM_MEMO[key] = (doc, (cols, owners, bigrams))
         return cols, owners, bigrams
 
-    def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray) -> list[tuple[str, float, Span | None]]:
+    def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray, top: int | None = None
+                  ) -> list[tuple[str, float, Span | None]]:
         """Each column's contribution is shared equally among the grams of this doc that hash to it,
-        then summed per word (its unigram and char grams) and per bigram: exact, nothing dropped."""
+        then summed per word (its unigram and char grams) and per bigram: exact, nothing dropped.
+        With `top`, only the `top` largest by size are returned."""
         gcols, owners, bigrams = self._grams(doc)
         if not len(gcols):
             return []
         uniq, inverse, counts = np.unique(gcols, return_inverse=True, return_counts=True)
         order = np.argsort(cols)
-        pos = np.clip(np.searchsorted(cols[order], uniq), 0, max(len(cols) - 1, 0))
-        hit = (cols[order][pos] == uniq) if len(cols) else np.zeros(len(uniq), bool)
-        value = np.where(hit, vals[order][pos] if len(cols) else 0.0, 0.0) / counts
+        sorted_cols, sorted_vals = cols[order], vals[order]
+        pos = np.minimum(np.searchsorted(sorted_cols, uniq), max(len(cols) - 1, 0))
+        found = sorted_cols[pos] == uniq if len(cols) else np.zeros(len(uniq), bool)
+        value = np.where(found, sorted_vals[pos] if len(cols) else 0.0, 0.0) / counts
         n_tok = len(doc.tokens[: self.max_tokens])
         per_owner = np.bincount(owners, weights=value[inverse], minlength=n_tok + len(bigrams))
-        by_gram: dict[str, float] = defaultdict(float)
-        first: dict[str, tuple[int, int]] = {}
-        for o in np.flatnonzero(per_owner).tolist():
-            gram = doc.tokens[o] if o < n_tok else bigrams[o - n_tok]
-            by_gram[gram] += float(per_owner[o])
-            first.setdefault(gram, (o, o) if o < n_tok else (o - n_tok, o - n_tok + 1))
+        keys = [*doc.tokens[:n_tok], *bigrams]
+        ids: dict[str, int] = {}
+        owner_ids = np.fromiter((ids.setdefault(k, len(ids)) for k in keys), np.int64, len(keys))
+        per_gram = np.bincount(owner_ids, weights=per_owner, minlength=len(ids))
+        firsts = np.full(len(ids), len(keys))
+        np.minimum.at(firsts, owner_ids, np.arange(len(keys)))
+        chosen = np.flatnonzero(per_gram)
+        if top is not None and len(chosen) > top:
+            chosen = chosen[np.argsort(-np.abs(per_gram[chosen]), kind="stable")[:top]]
         out = []
-        for gram, weight in by_gram.items():
-            a, b = first[gram]
+        for g in chosen.tolist():
+            o = int(firsts[g])
+            a, b = (o, o) if o < n_tok else (o - n_tok, o - n_tok + 1)
             start, end = doc.offsets[a][0], doc.offsets[b][1]
-            out.append((f"{self.name}:{gram}", weight, Span(start, end, doc.text[start:end])))
+            out.append((f"{self.name}:{keys[o]}", float(per_gram[g]), Span(start, end, doc.text[start:end])))
         return out
 
     def params(self) -> dict[str, object]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from truthmeter.model.classifier import TruthModel
 from truthmeter.model.evaluate import Metrics, metrics
-from truthmeter.model.train import TrainConfig, TrainResult, train
+from truthmeter.model.train import TrainConfig, TrainResult, train  # sklearn itself loads only when training
 
 __all__ = ["TruthModel", "TrainConfig", "TrainResult", "train", "Metrics", "metrics", "DEFAULT_MODEL_DIR"]
 

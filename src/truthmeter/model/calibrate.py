@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
 
 __all__ = ["Calibrator", "fit_isotonic"]
 
@@ -23,5 +22,7 @@ class Calibrator:
 
 
 def fit_isotonic(scores: np.ndarray, y_true: np.ndarray) -> Calibrator:
+    from sklearn.isotonic import IsotonicRegression  # training only: keeps rating start-up light
+
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, y_true)
     return Calibrator(np.asarray(iso.X_thresholds_, dtype=np.float64), np.asarray(iso.y_thresholds_, dtype=np.float64))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Sequence
 
 from truthmeter.model.classifier import TruthModel
+from truthmeter.model.plots import Plots
+from truthmeter.model.tried import DASH, tried_rows
 
 __all__ = ["render_card", "write_card"]
 
@@ -22,12 +25,44 @@ def _metric_rows(metrics: dict[str, dict[str, float]]) -> list[str]:
     return rows
 
 
-def render_card(model: TruthModel, data: Sequence[str], val: Sequence[str], command: str) -> str:
+def _plot_lines(plots: Plots | None) -> list[str]:
+    if plots is None:
+        return ["Not drawn."]
+    src = plots.source or "val"
+    captions = {
+        "reliability": ("Reliability on val", "Reliability diagram on val: mean P(true) in each of 10 equal-width "
+                        "bins against the observed share of true stories (n per bin marked); the dashed "
+                        "diagonal is perfect calibration."),
+        "scores": ("P(true) by class on val", "P(true) of the real and the fake val articles."),
+        "importances": (f"Largest signals on {src}", "Largest signals: each signal's mean contribution to the "
+                        f"log-odds of true per {src} article, towards true and towards fake. A signal is a word "
+                        "with its char n-grams, a word pair or a cue: the names `rate` reports."),
+    }
+    lines: list[str] = []
+    for kind, file in plots.files.items():
+        alt, text = captions[kind]
+        lines += ["", text, "", f"![{alt}]({file})"]
+    if plots.notes:
+        lines += ["", *(f"- {note}" for note in plots.notes)]
+    return lines[1:] or ["Not drawn."]
+
+
+def _value(v: object) -> str:
+    if v is None:
+        return DASH
+    return str(v) if isinstance(v, (str, int, float)) else json.dumps(v, sort_keys=True, ensure_ascii=False)
+
+
+def _robustness_lines(robustness: object) -> list[str]:
+    if not isinstance(robustness, dict) or not robustness:
+        return ["Not measured."]
+    rows = ["| measure | value |", "|---|---|"]
+    return rows + [f"| {name} | {_value(v)} |".replace("\n", " ") for name, v in robustness.items()]
+
+
+def _model_lines(model: TruthModel, data: Sequence[str], val: Sequence[str]) -> list[str]:
     meta = model.meta
-    lines = [
-        f"# Model card: {model.name}", "",
-        "Rates how likely a celebrity/entertainment news article tells a true story. Output: calibrated",
-        "P(true), a 0-10 truth rating, a verdict and the signals behind it.", "",
+    return [
         "## Model",
         f"- Feature families (registry names): {', '.join(f.name for f in model.families)}",
         f"- Logistic regression, C={model.C}; isotonic calibration on {meta.get('folds')}-fold out-of-fold scores",
@@ -36,10 +71,27 @@ def render_card(model: TruthModel, data: Sequence[str], val: Sequence[str], comm
         "## Data", *[f"- train: `{d}`" for d in data], *[f"- val: `{v}`" for v in val],
         f"- {meta.get('n_train')} training articles; {meta.get('n_excluded_fact_checks')} fact-check pages left out "
         "(pages naming a fact-checker are its debunks, not rumours: the GossipCop trap)", "",
+    ]
+
+
+def render_card(model: TruthModel, data: Sequence[str], val: Sequence[str], command: str, *,
+                plots: Plots | None = None, tried: Sequence[dict[str, object]] = ()) -> str:
+    """The card's markdown: a pure function of the model, its data paths, command, plots and tried rows."""
+    lines = [
+        f"# Model card: {model.name}", "",
+        "Rates how likely a celebrity/entertainment news article tells a true story. Output: calibrated",
+        "P(true), a 0-10 truth rating, a verdict and the signals behind it.", "",
+        *_model_lines(model, data, val),
         "## Terms", _TERMS, "",
-        "## Metrics", *_metric_rows(meta.get("metrics", {})), "",
+        "## Metrics", *_metric_rows(model.meta.get("metrics", {})), "",
         "ECE: expected calibration error of P(true), 10 equal-width bins. Threshold-dependent scores use the",
         "threshold above; AUC and ECE do not.", "",
+        "## Plots", *_plot_lines(plots), "",
+        "## Style robustness", *_robustness_lines(model.meta.get("robustness")), "",
+        "## Tried",
+        "Experiments measured on validation data and their verdicts (P(true) seed 002: the probability that",
+        "experiment's model gave `tests/data/seeds/002_e2eb09c47003f324.txt`; – = not measured).", "",
+        *tried_rows(tried), "",
         "## Limits",
         "- Text only, English, celebrity news 2000-2018: judges how a story is told, not whether it happened.",
         "- Learns outlet and celebrity priors from its data; a true story about a rumour-prone subject can rate low.",
@@ -49,7 +101,8 @@ def render_card(model: TruthModel, data: Sequence[str], val: Sequence[str], comm
     return "\n".join(lines)
 
 
-def write_card(model: TruthModel, out: str | Path, data: Sequence[str], val: Sequence[str], command: str) -> Path:
+def write_card(model: TruthModel, out: str | Path, data: Sequence[str], val: Sequence[str], command: str, *,
+               plots: Plots | None = None, tried: Sequence[dict[str, object]] = ()) -> Path:
     path = Path(out) / "MODEL_CARD.md"
-    path.write_text(render_card(model, data, val, command))
+    path.write_text(render_card(model, data, val, command, plots=plots, tried=tried), encoding="utf-8")
     return path

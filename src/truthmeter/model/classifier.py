@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
 
 from truthmeter.errors import ModelError
 from truthmeter.features import Doc, FeatureFamily, Span, create
@@ -59,6 +58,8 @@ class TruthModel:
         return self.features(docs)
 
     def fit_weights(self, X: sp.csr_matrix, is_true: np.ndarray) -> "TruthModel":
+        from sklearn.linear_model import LogisticRegression  # training only: keeps rating start-up light
+
         lr = LogisticRegression(C=self.C, max_iter=5000, solver="liblinear").fit(X, is_true)
         self.coef = lr.coef_[0].astype(np.float32)
         self.intercept = float(lr.intercept_[0])
@@ -76,17 +77,19 @@ class TruthModel:
         """Calibrated P(true) for each doc."""
         return self.proba(self.features(docs))
 
-    def contributions(self, doc: Doc, row: sp.csr_matrix | None = None) -> list[Contribution]:
+    def contributions(self, doc: Doc, row: sp.csr_matrix | None = None, top: int | None = None
+                      ) -> list[Contribution]:
         """Every feature's share of this doc's raw log-odds, grouped by the text behind it.
 
-        The weights plus `intercept` sum exactly to the score (the explanation is the model).
+        The weights plus `intercept` sum exactly to the score (the explanation is the model). With
+        `top`, each family returns only its `top` largest, which contain the overall `top` largest.
         """
         row = self.features([doc]) if row is None else row
         out, offset = [], 0
         cols, vals = row.indices, row.data * self.coef[row.indices]
         for fam in self.families:
             sel = (cols >= offset) & (cols < offset + fam.n_features) & (vals != 0)
-            out.extend(Contribution(n, w, s) for n, w, s in fam.attribute(doc, cols[sel] - offset, vals[sel]))
+            out.extend(Contribution(n, w, s) for n, w, s in fam.attribute(doc, cols[sel] - offset, vals[sel], top))
             offset += fam.n_features
         return out
 

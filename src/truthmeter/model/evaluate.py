@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 __all__ = ["Metrics", "metrics", "ece", "best_threshold"]
 
@@ -39,6 +38,7 @@ def ece(p_true: np.ndarray, is_true: np.ndarray, bins: int = 10) -> float:
 
 def metrics(p_true: np.ndarray, is_true: np.ndarray, threshold: float) -> Metrics:
     """`is_true` is 1 for real stories; an item is predicted real when p_true >= threshold."""
+    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
     pred = (p_true >= threshold).astype(int)
     per = f1_score(is_true, pred, average=None, labels=[1, 0], zero_division=0)
     auc = roc_auc_score(is_true, p_true) if len(set(is_true.tolist())) == 2 else float("nan")
@@ -49,6 +49,7 @@ def metrics(p_true: np.ndarray, is_true: np.ndarray, threshold: float) -> Metric
 
 def best_threshold(p_true: np.ndarray, is_true: np.ndarray) -> float:
     """The cut on P(true) that maximises macro-F1 (ties: the one closest to 0.5)."""
+    from sklearn.metrics import f1_score
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
     scores = [(f1_score(is_true, (p_true >= t).astype(int), average="macro"), -abs(t - 0.5), t) for t in grid]
     return float(max(scores)[2])

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
 
 from truthmeter.errors import DataError
 from truthmeter.features import FACT_CHECKERS, make_doc
@@ -63,6 +62,8 @@ def _labels(articles: Sequence[Article]) -> np.ndarray:
 
 def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None,
           config: TrainConfig = TrainConfig()) -> TrainResult:
+    from sklearn.model_selection import StratifiedKFold
+
     articles, excluded = training_view(train_set)
     is_true = _labels(articles)
     model = TruthModel.from_names(config.families, C=config.C, params=config.params)
