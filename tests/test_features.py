@@ -74,7 +74,7 @@ def test_sourcing_counts_anonymous_sources_and_named_quotes() -> None:
 def test_bucket_hash_is_sklearns_murmurhash(gram: str) -> None:
     from sklearn.utils import murmurhash3_32
 
-    from truthmeter.features.lexical import _bucket
+    from truthmeter.features._grams import bucket as _bucket
 
     n = 2 ** 18
     h = murmurhash3_32(gram, seed=0, positive=False)

@@ -159,9 +159,11 @@ def _describe(item: RatedArticle) -> str:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--tried", "tried", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="JSON list of rejected experiments, merged into OUT/tried.json and shown in the card.")
+@click.option("--calibrate-on", type=click.Choice(["train", "val"]), default="train", show_default=True,
+              help="Fit the probability calibration on out-of-fold train scores or on the val scores.")
 @text_field_option
 def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple[str, ...], C: float | None,
-          seed: int, tried: tuple[str, ...], text_field: str | None) -> None:
+          seed: int, tried: tuple[str, ...], calibrate_on: str, text_field: str | None) -> None:
     """Train a model from labelled files and write it with its model card and plots."""
     from truthmeter.model import TrainConfig
     from truthmeter.model import train as fit
@@ -172,7 +174,8 @@ def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple
     for path in tried:  # a bad tried file fails before the training, not after
         load_tried(path)
     defaults = TrainConfig()
-    config = TrainConfig(families=families or defaults.families, C=C if C is not None else defaults.C, seed=seed)
+    config = TrainConfig(families=families or defaults.families, C=C if C is not None else defaults.C, seed=seed,
+                         calibrate_on=calibrate_on)
     train_set, val_set = _labelled(data, text_field), _labelled(val, text_field) if val else None
     result = fit(train_set, val_set, config)
     result.model.save(out)
@@ -202,14 +205,62 @@ def _labelled(paths: Iterable[str], text_field: str | None) -> list:
 @model_option
 @text_field_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def eval_(paths: tuple[str, ...], model_dir: str | None, text_field: str | None, fmt: str) -> None:
-    """Macro-F1, accuracy, AUC, ECE and per-class F1 of the model on labelled files."""
-    m = pipeline.evaluate(_labelled(paths, text_field), pipeline.load_model(model_dir)).to_dict()
+@click.option("--pairs", "pairs_field", default=None, metavar="TEXT_FIELD",
+              help="Compare with variants: the same rows read through this column (LLMFake: synthetic_misinformation).")
+@click.option("--pairs-file", "pairs_files", multiple=True, metavar="FILE",
+              help="Compare with variants in this file, matched by article id.")
+@click.option("--tone", is_flag=True, help="Also measure how tone-only edits move the real articles' ratings.")
+def eval_(paths: tuple[str, ...], model_dir: str | None, text_field: str | None, fmt: str,
+          pairs_field: str | None, pairs_files: tuple[str, ...], tone: bool) -> None:
+    """Macro-F1, accuracy, AUC, ECE and per-class F1 of the model on labelled files; with --pairs,
+    --pairs-file or --tone, how well its ratings survive a change of style."""
+    if pairs_field and pairs_files:
+        raise click.UsageError("give --pairs or --pairs-file, not both")
+    model = pipeline.load_model(model_dir)
+    articles = _labelled(paths, text_field)
+    m = pipeline.evaluate(articles, model).to_dict()
+    if pipeline.calibrated_on(articles, model):
+        click.echo("note: the model was calibrated on these articles; probabilities are cross-fitted", err=True)
+    extra = _style_reports(articles, model, paths, pairs_field, pairs_files, text_field, tone)
     if fmt == "json":
-        click.echo(json.dumps(m))
-    else:
-        for k, v in m.items():
-            click.echo(f"{k:>10}  {v}")
+        click.echo(json.dumps({**m, **extra}))
+        return
+    for k, v in m.items():
+        click.echo(f"{k:>10}  {v}")
+    for name, report in extra.items():
+        click.echo("")
+        _echo_report(name, report)
+
+
+def _style_reports(articles: list[pipeline.Article], model: pipeline.TruthModel, paths: tuple[str, ...],
+                   pairs_field: str | None, pairs_files: tuple[str, ...], text_field: str | None,
+                   tone: bool) -> dict[str, dict[str, object]]:
+    """The robustness reports eval was asked for, by name ("pairs", "tone")."""
+    from truthmeter.model import robustness as rb  # only eval needs it: keeps other commands' start fast
+
+    out: dict[str, dict[str, object]] = {}
+    if pairs_field:  # the same rows through another column: pair by file and line, not by id
+        variants = _labelled(paths, pairs_field)
+        out["pairs"] = rb.pair_robustness(articles, variants, model, key=rb.by_origin).to_dict()
+    elif pairs_files:
+        variants = _labelled(pairs_files, text_field)
+        out["pairs"] = rb.pair_robustness(articles, variants, model, key=rb.by_id).to_dict()
+    if tone:
+        out["tone"] = rb.tone_robustness(articles, model).to_dict()
+    return out
+
+
+def _echo_report(name: str, report: dict[str, object]) -> None:
+    d = dict(report)
+    effects: dict[str, dict[str, object]] = d.pop("effects", {})  # type: ignore[assignment]
+    click.echo(f"{name}:")
+    for k, v in d.items():
+        click.echo(f"  {k:>24}  {v}")
+    if effects:
+        cols = [c for c in next(iter(effects.values())) if c != "edit"]
+        click.echo(f"  {'edit':>24}  " + "  ".join(f"{c:>{len(c)}}" for c in cols))
+        for e, row in effects.items():
+            click.echo(f"  {e:>24}  " + "  ".join(f"{str(row[c]):>{len(c)}}" for c in cols))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,12 +19,12 @@ import numpy as np
 
 from truthmeter.errors import DataError
 from truthmeter.model import DEFAULT_MODEL_DIR, Metrics, TruthModel, metrics
-from truthmeter.model.explain import top_signals
+from truthmeter.model.explain import top_signals_batch
 from truthmeter.parse import parse
 from truthmeter.rating import fact_check_rating, make_rating
 from truthmeter.types import Article, RatedArticle
 
-__all__ = ["read", "load_model", "rate", "rate_stream", "ingest", "IngestReport", "evaluate"]
+__all__ = ["read", "load_model", "rate", "rate_stream", "ingest", "IngestReport", "evaluate", "calibrated_on"]
 
 
 def read(paths: str | os.PathLike | Iterable[str | os.PathLike], *, text_field: str | None = None
@@ -64,8 +64,7 @@ def rate(articles: Article | Sequence[Article], model: TruthModel | None = None,
     X = model.features(docs)
     probs = model.proba(X)
     out = []
-    for i, (a, d) in enumerate(zip(batch, docs)):
-        sig = top_signals(model, d, X[i], k=signals)
+    for i, (a, sig) in enumerate(zip(batch, top_signals_batch(model, docs, X, k=signals))):
         if a.fact_check_rating is not None:
             r = fact_check_rating(a.fact_check_rating, sig, model.name)
         else:
@@ -159,12 +158,29 @@ def ingest(paths: Iterable[str], store: "Store", model: TruthModel | None = None
 
 
 def evaluate(articles: Iterable[Article], model: TruthModel | None = None) -> Metrics:
-    """Score labelled articles with the model's own probabilities and threshold."""
+    """Score labelled articles with the model's own probabilities and threshold.
+
+    When these are exactly the articles the model's calibrator was fitted on, the probabilities
+    are cross-fitted (each article's calibrator never saw it), as in the model card.
+    """
+    from truthmeter.model.train import cross_fitted, fingerprint
+
     model = model or load_model()
     labelled = [a for a in articles if a.label is not None]
     if not labelled:
         raise DataError("no labelled articles to evaluate (need a label field: 1 = fake, 0 = real)")
     is_true = np.array([1 - int(a.label) for a in labelled])  # type: ignore[arg-type]
-    p_true = np.concatenate([model.predict_proba([make_doc(a) for a in chunk])
+    scores = np.concatenate([model.scores(model.features([make_doc(a) for a in chunk]))
                              for chunk in _batches(labelled, 2048)])  # type: ignore[arg-type]
+    if model.meta.get("calibration_fingerprint") == fingerprint(labelled):
+        p_true = cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)))
+    else:
+        p_true = model.calibrator(scores) if model.calibrator else 1 / (1 + np.exp(-scores))
     return metrics(p_true, is_true, model.threshold)
+
+
+def calibrated_on(articles: Sequence[Article], model: TruthModel) -> bool:
+    """Whether `articles` are the very set the model's calibrator was fitted on."""
+    from truthmeter.model.train import fingerprint
+
+    return model.meta.get("calibration_fingerprint") == fingerprint(articles)

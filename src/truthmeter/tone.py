@@ -85,7 +85,7 @@ _NOUNS = (r"news|video|photos?|pictures?|pics|interview|statement|announcement|w
           r"moment|reveal|confession|revelation|show|series|episode|album|song|movie|film|role|season|"
           r"finale|trailer|pregnancy|feud|fight|post|clip|footage|reunion|couple|photoshoot|debut")
 # Lowercase nouns only: a capitalised one after "The" is usually a title ("The Voice").
-_BEFORE_NOUN = re.compile(rf"\b(?P<det>[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Tt]his|[Nn]ew)\s+(?=(?:{_NOUNS})\b)")
+_BEFORE_NOUN = re.compile(rf"\b(?P<det>[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Tt]his)\s+(?=(?:{_NOUNS})\b)")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "inc", "co", "ltd", "no", "mt", "ft", "vol"}
 # A "." that ends a sentence: after a word (ARG text spaces it: "word ."), before a capital or the end.
 _SENTENCE_DOT = re.compile(r"(?P<word>[\w’']+)(?P<gap> ?)\.(?=\s+[A-Z“\"‘]|\s*$)")
@@ -157,8 +157,8 @@ _ATTRIBUTIVE = re.compile(rf"\b(?P<det>{_DETERMINER})\s+(?:(?:{_ADJ})(?:\s*,)?\s
 _AT_START = re.compile(rf"(?P<pre>^\s*|[.!?:]\s+)(?:{_alts(SENSATIONAL_WORDS, str.capitalize, str.upper)}|"
                        rf"{_alts(_INTENSIFIERS, str.capitalize)})\s*:?\s+(?P<next>[a-z])")
 # Not before a function word: "totally and utterly in love" must not become "and in love".
-_INTENSIFIER = re.compile(rf"\b(?:{_alts(_INTENSIFIERS, str.lower)})\s+"
-                          r"(?!(?:and|or|but|in|on|at|to|of|the|an?|with|for|by|from|as)\b)(?=[a-z])")
+_INTENSIFIER = re.compile(rf"(?:\b(?P<det>[Aa]n?)\s+)?\b(?:{_alts(_INTENSIFIERS, str.lower)})\s+"
+                          r"(?!(?:and|or|but|in|on|at|to|of|the|an?|with|for|by|from|as)\b)(?=(?P<next>[a-z]))")
 _LABEL = re.compile(r"^(?P<pre>\s*)(?:BREAKING|EXCLUSIVE|WOW|OMG|WATCH|SHOCK|SHOCKER|SHOCKING|BOMBSHELL|"
                     r"SCANDAL)\s*[:!]+\s*(?P<next>\w)")
 # Brand names that carry "!" ("E! News", "OK!") keep it: it is not exclamation.
@@ -195,8 +195,8 @@ def _quiet(text: str, first: bool) -> str:
     if first:  # a shouted label opens a headline: "EXCLUSIVE: ..."
         text = _LABEL.sub(lambda m: m["pre"] + m["next"].upper(), text)
     text = _AT_START.sub(lambda m: m["pre"] + m["next"].upper(), text)
+    text = _INTENSIFIER.sub(lambda m: _det_for(m["det"], m["next"]) + " " if m["det"] else "", text)
     text = _ATTRIBUTIVE.sub(lambda m: _det_for(m["det"], m["next"]) + " ", text)
-    text = _INTENSIFIER.sub("", text)
     text = _BANG.sub(lambda m: "?" if "?" in m.group() else ".", text)
     return _lower_shout(text)
 

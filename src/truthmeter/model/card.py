@@ -60,12 +60,19 @@ def _robustness_lines(robustness: object) -> list[str]:
     return rows + [f"| {name} | {_value(v)} |".replace("\n", " ") for name, v in robustness.items()]
 
 
+def _calibration(meta: dict[str, object]) -> str:
+    on = str(meta.get("calibrated_on") or "")
+    if on.startswith("val"):
+        return f"calibration on {on}"
+    return f"isotonic calibration on {meta.get('folds')}-fold out-of-fold scores"
+
+
 def _model_lines(model: TruthModel, data: Sequence[str], val: Sequence[str]) -> list[str]:
     meta = model.meta
     return [
         "## Model",
         f"- Feature families (registry names): {', '.join(f.name for f in model.families)}",
-        f"- Logistic regression, C={model.C}; isotonic calibration on {meta.get('folds')}-fold out-of-fold scores",
+        f"- Logistic regression, C={model.C}; {_calibration(meta)}",
         f"- Decision threshold on P(true): {model.threshold} (chosen on {meta.get('threshold_chosen_on')})",
         f"- Each article is cut to its first {meta.get('window_tokens', 160)} tokens, as ARG's texts are.", "",
         "## Data", *[f"- train: `{d}`" for d in data], *[f"- val: `{v}`" for v in val],

@@ -93,6 +93,24 @@ class TruthModel:
             offset += fam.n_features
         return out
 
+    def explain_batch(self, docs: Sequence[Doc], X: sp.csr_matrix, top: int) -> list[list[Contribution]]:
+        """`contributions(doc, top=top)` for every doc of a batch whose features `X` were just computed."""
+        contrib = X.copy()
+        contrib.data = contrib.data * self.coef[contrib.indices]
+        out: list[list[Contribution]] = [[] for _ in docs]
+        offset = 0
+        for fam in self.families:
+            block = contrib[:, offset: offset + fam.n_features].tocsr()
+            offset += fam.n_features
+            batch = getattr(fam, "attribute_batch", None)
+            ptr = block.indptr
+            per_doc = batch(docs, block, top) if batch else [
+                fam.attribute(d, block.indices[ptr[i]:ptr[i + 1]], block.data[ptr[i]:ptr[i + 1]], top)
+                for i, d in enumerate(docs)]
+            for parts, found in zip(out, per_doc):
+                parts.extend(Contribution(n, w, s) for n, w, s in found if w != 0.0)
+        return out
+
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)

@@ -138,6 +138,17 @@ def _labelled(articles: Sequence[Article] | None) -> tuple[list[Article], np.nda
     return keep, np.array([1 - int(a.label) for a in keep], dtype=int)  # type: ignore[arg-type]
 
 
+def _held_out_p(model: TruthModel, val: Sequence[Article], is_true: np.ndarray) -> np.ndarray:
+    """P(true) on val as the card's val metrics measure it: the model's own calibrator, or, when the
+    calibrator was fitted on val, cross-fitted so that no article is judged by a calibrator that saw it."""
+    if not str(model.meta.get("calibrated_on", "")).startswith("val"):
+        return model.predict_proba([make_doc(a) for a in val])
+    from truthmeter.model.train import cross_fitted
+
+    scores = model.scores(model.features([make_doc(a) for a in val]))
+    return cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)))
+
+
 def write_plots(model: TruthModel, out: str | Path, val_set: Sequence[Article] | None,
                 train_set: Sequence[Article] | None = None) -> Plots:
     """Draw the card's PNGs into `out`. Calibration plots need held-out data: with no validation
@@ -149,7 +160,7 @@ def write_plots(model: TruthModel, out: str | Path, val_set: Sequence[Article] |
     files: dict[str, str] = {}
     notes: list[str] = []
     if len(val):
-        p_true = model.predict_proba([make_doc(a) for a in val])
+        p_true = _held_out_p(model, val, is_true)
         _reliability(p_true, is_true, "val", out / PLOT_FILES["reliability"])
         _scores(p_true, is_true, "val", out / PLOT_FILES["scores"])
         files |= {k: PLOT_FILES[k] for k in ("reliability", "scores")}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from truthmeter.errors import DataError
 from truthmeter.features import FACT_CHECKERS, make_doc
@@ -16,7 +17,7 @@ from truthmeter.model.classifier import TruthModel
 from truthmeter.model.evaluate import Metrics, best_threshold, metrics
 from truthmeter.types import Article
 
-__all__ = ["TrainConfig", "TrainResult", "train", "training_view"]
+__all__ = ["TrainConfig", "TrainResult", "train", "training_view", "fingerprint", "cross_fitted"]
 
 DEFAULT_FAMILIES = ("lexical.v1", "sourcing.v1", "hedging.v1", "sensational.v1", "denial.v1")
 
@@ -30,6 +31,9 @@ class TrainConfig:
     folds: int = 5
     seed: int = 0
     name: str = "truthmeter-default"
+    # "train": isotonic on out-of-fold train scores; "val": on the validation scores (closer in time
+    # to what will be rated), with val metrics cross-fitted so they stay honest.
+    calibrate_on: str = "train"
 
 
 @dataclass(frozen=True)
@@ -60,32 +64,70 @@ def _labels(articles: Sequence[Article]) -> np.ndarray:
     return is_true
 
 
-def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None,
-          config: TrainConfig = TrainConfig()) -> TrainResult:
+def _out_of_fold_scores(model: TruthModel, X: sp.csr_matrix, is_true: np.ndarray, config: TrainConfig) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold
 
-    articles, excluded = training_view(train_set)
-    is_true = _labels(articles)
-    model = TruthModel.from_names(config.families, C=config.C, params=config.params)
-    docs = [make_doc(a) for a in articles]
-    X = model.fit_features(docs)
-    oof = np.zeros(len(docs))
+    oof = np.zeros(X.shape[0])
     folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
     for fit_idx, held_idx in folds.split(X, is_true):
         oof[held_idx] = model.fit_weights(X[fit_idx], is_true[fit_idx]).scores(X[held_idx])
+    return oof
+
+
+def cross_fitted(scores: np.ndarray, is_true: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Calibrated probabilities where each item's calibrator never saw it: an honest ECE for a
+    calibrator fitted on the same data it is measured on."""
+    from sklearn.model_selection import StratifiedKFold
+
+    p = np.zeros(len(scores))
+    for fit_idx, held_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(scores, is_true):
+        p[held_idx] = fit_isotonic(scores[fit_idx], is_true[fit_idx])(scores[held_idx])
+    return p
+
+
+def fingerprint(articles: Sequence[Article]) -> str:
+    """Identifies a set of labelled articles regardless of order (which set a calibrator saw)."""
+    import hashlib
+
+    from truthmeter.parse import content_hash
+
+    keys = sorted(f"{content_hash(a.title, a.body)}:{a.label}" for a in articles if a.label is not None)
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None,
+          config: TrainConfig = TrainConfig()) -> TrainResult:
+    """Weights from `train_set`; calibration from out-of-fold train scores, or with
+    `calibrate_on="val"` from the (more recent) validation scores, measured cross-fitted."""
+    articles, excluded = training_view(train_set)
+    is_true = _labels(articles)
+    model = TruthModel.from_names(config.families, C=config.C, params=config.params)
+    X = model.fit_features([make_doc(a) for a in articles])
+    oof = _out_of_fold_scores(model, X, is_true, config)
     model.calibrator = fit_isotonic(oof, is_true)
     model.fit_weights(X, is_true)
-    p_oof = model.calibrator(oof)
+    p_oof = cross_fitted(oof, is_true, config.folds, config.seed)  # in-sample isotonic would show ECE ~0
     val_p, val_y = None, None
     if val_set:
         labelled = [a for a in val_set if a.label is not None]
         val_y = _labels(labelled)
-        val_p = model.predict_proba([make_doc(a) for a in labelled])
+        val_s = model.scores(model.features([make_doc(a) for a in labelled]))
+        val_p = model.calibrator(val_s)
+        if config.calibrate_on == "val":
+            val_p = cross_fitted(val_s, val_y, config.folds, config.seed)
+            model.calibrator = fit_isotonic(val_s, val_y)
     model.threshold = best_threshold(val_p, val_y) if val_p is not None else best_threshold(p_oof, is_true)
-    model.meta = {"name": config.name, "families": list(config.families), "params": config.params, "C": config.C, "seed": config.seed,
-                  "folds": config.folds, "window_tokens": WINDOW_TOKENS, "n_train": len(articles), "n_excluded_fact_checks": excluded,
-                  "threshold_chosen_on": "val" if val_p is not None else "out-of-fold train"}
     oof_m = metrics(p_oof, is_true, model.threshold)
     val_m = metrics(val_p, val_y, model.threshold) if val_p is not None else None
-    model.meta["metrics"] = {"oof_train": oof_m.to_dict(), **({"val": val_m.to_dict()} if val_m else {})}
+    model.meta = {
+        "name": config.name, "families": list(config.families), "params": config.params, "C": config.C,
+        "seed": config.seed, "folds": config.folds, "window_tokens": WINDOW_TOKENS, "n_train": len(articles),
+        "n_excluded_fact_checks": excluded,
+        "threshold_chosen_on": "val" if val_p is not None else "out-of-fold train",
+        "calibrated_on": "val (isotonic; val metrics cross-fitted)" if val_p is not None and config.calibrate_on == "val"
+        else "out-of-fold train (isotonic)",
+        "metrics": {"oof_train": oof_m.to_dict(), **({"val": val_m.to_dict()} if val_m else {})},
+    }
+    if val_set and config.calibrate_on == "val":
+        model.meta["calibration_fingerprint"] = fingerprint(val_set)
     return TrainResult(model, len(articles), excluded, oof_m, val_m)

@@ -1,0 +1,156 @@
+"""Hashed grams for lexical.v1: which columns a doc's words, char grams and bigrams land in, and
+which word or bigram "owns" each occurrence, so contributions can be traced back to text.
+
+A whole batch is handled in a few numpy calls (one doc is a batch of one); tests hold a batch's
+explanations equal to each doc's own, and the counts equal to sklearn's HashingVectorizer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import mmh3
+import numpy as np
+import scipy.sparse as sp
+
+from truthmeter.features._base import Doc
+
+__all__ = ["bucket", "BatchGrams", "batch_grams", "attribute_batch", "GramShape"]
+
+
+@dataclass(frozen=True)
+class GramShape:
+    word_n: int
+    char_n: int
+    char_range: tuple[int, int]
+    max_tokens: int
+
+    @property
+    def n_features(self) -> int:
+        return self.word_n + self.char_n
+
+
+def bucket(gram: str, n: int) -> int:
+    # MurmurHash3 x86_32, seed 0, signed, folded as sklearn's HashingVectorizer does (tested equal).
+    h = mmh3.hash(gram, 0, signed=True)
+    return (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
+
+
+@lru_cache(maxsize=500_000)
+def _bigram_bucket(gram: str, n: int) -> int:
+    return bucket(gram, n)
+
+
+def _char_grams(word: str, lo: int, hi: int) -> list[str]:
+    padded = f" {word} "
+    out = []
+    for n in range(lo, hi + 1):
+        if len(padded) < n:
+            break
+        out.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return out
+
+
+@lru_cache(maxsize=100_000)
+def _token_columns(word: str, word_n: int, char_n: int, char_range: tuple[int, int]) -> np.ndarray:
+    # Words repeat across articles: each word's unigram and char-gram columns are hashed once.
+    chars = [word_n + bucket(g, char_n) for g in _char_grams(word, *char_range)] if char_n else []
+    return np.asarray([bucket(word, word_n), *chars], dtype=np.int32)
+
+
+def _doc_parts(doc: Doc, shape: GramShape) -> tuple[list[np.ndarray], list[str], tuple[str, ...]]:
+    toks = doc.tokens[: shape.max_tokens]
+    per_tok = [_token_columns(t, shape.word_n, shape.char_n, shape.char_range) for t in toks]
+    return per_tok, [f"{a} {b}" for a, b in zip(toks, toks[1:])], toks
+
+
+@dataclass(frozen=True)
+class BatchGrams:
+    """Every gram occurrence of a batch: its doc, column and owner (a global index into `keys`)."""
+
+    docs: Sequence[Doc]
+    doc_of: np.ndarray
+    cols: np.ndarray
+    owner: np.ndarray
+    keys: list[str]  # owner texts: the token or the bigram
+    owner_doc: np.ndarray
+    owner_span: np.ndarray  # (first token, last token) of each owner, doc-local
+
+    def counts(self, n_features: int) -> sp.csr_matrix:
+        m = sp.csr_matrix((np.ones(len(self.cols), np.float32), (self.doc_of, self.cols)),
+                          shape=(len(self.docs), n_features))
+        m.sum_duplicates()
+        return m
+
+
+def batch_grams(docs: Sequence[Doc], shape: GramShape) -> BatchGrams:
+    cols, doc_of, owner, keys, owner_doc, spans = [], [], [], [], [], []
+    for d, doc in enumerate(docs):
+        per_tok, bigrams, toks = _doc_parts(doc, shape)
+        base, n = len(keys), len(toks)
+        lens = [len(c) for c in per_tok]
+        cols.extend(per_tok)
+        cols.append(np.fromiter((_bigram_bucket(g, shape.word_n) for g in bigrams), np.int32, len(bigrams)))
+        owner.append(np.repeat(np.arange(base, base + n), lens))
+        owner.append(np.arange(base + n, base + n + len(bigrams)))
+        doc_of.append(np.full(sum(lens) + len(bigrams), d, np.int32))
+        keys.extend(toks)
+        keys.extend(bigrams)
+        owner_doc.append(np.full(n + len(bigrams), d, np.int32))
+        spans.append(np.concatenate([np.arange(n), np.arange(len(bigrams))]))
+    od, first = _cat(owner_doc), _cat(spans)
+    n_tok = np.array([min(len(doc.tokens), shape.max_tokens) for doc in docs], dtype=np.int64)
+    # Owners are laid out doc by doc, tokens before bigrams: the doc-local index tells which.
+    local = np.arange(len(od)) - np.searchsorted(od, od)
+    bigram = local >= n_tok[od] if len(od) else np.zeros(0, bool)
+    span = np.stack([first, first + bigram], axis=1).astype(np.int32)
+    return BatchGrams(docs, _cat(doc_of), _cat(cols), _cat(owner, np.int64), keys, od, span)
+
+
+def _cat(parts: list[np.ndarray], dtype: type = np.int32) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+def _lookup(contrib: sp.csr_matrix, keys: np.ndarray, n_features: int) -> np.ndarray:
+    """Each (doc * n_features + column) key's contribution; 0 where the matrix has none."""
+    c = contrib.tocoo()
+    ckey = c.row.astype(np.int64) * n_features + c.col
+    order = np.argsort(ckey)
+    ckey, cval = ckey[order], np.asarray(c.data, np.float64)[order]
+    if not len(ckey):
+        return np.zeros(len(keys))
+    pos = np.minimum(np.searchsorted(ckey, keys), len(ckey) - 1)
+    return np.where(ckey[pos] == keys, cval[pos], 0.0)
+
+
+def attribute_batch(bg: BatchGrams, contrib: sp.csr_matrix, top: int | None
+                    ) -> list[list[tuple[str, float, int, int]]]:
+    """Per doc: (word or bigram, contribution, first token, last token), largest first.
+
+    `contrib` holds each column's contribution to each doc's score; a column's contribution is
+    shared equally among the doc's gram occurrences that hash to it, then summed per word (its
+    unigram and char grams) and per bigram, exactly as the single-doc path does.
+    """
+    n_features = contrib.shape[1]
+    occ = bg.doc_of.astype(np.int64) * n_features + bg.cols
+    uniq, inv, cnt = np.unique(occ, return_inverse=True, return_counts=True)
+    share = (_lookup(contrib, uniq, n_features) / cnt)[inv]
+    per_owner = np.bincount(bg.owner, weights=share, minlength=len(bg.keys))
+    ids: dict[str, int] = {}
+    gid = np.fromiter((ids.setdefault(k, len(ids)) for k in bg.keys), np.int64, len(bg.keys))
+    ug, first, ginv = np.unique(bg.owner_doc.astype(np.int64) * max(len(ids), 1) + gid,
+                                return_index=True, return_inverse=True)
+    weight = np.bincount(ginv, weights=per_owner, minlength=len(ug))
+    gdoc = ug // max(len(ids), 1)
+    sel = np.flatnonzero(weight)
+    sel = sel[np.lexsort((-np.abs(weight[sel]), gdoc[sel]))]
+    if top is not None:
+        d = gdoc[sel]
+        sel = sel[np.arange(len(sel)) - np.searchsorted(d, d) < top]
+    out: list[list[tuple[str, float, int, int]]] = [[] for _ in bg.docs]
+    for g in sel.tolist():
+        o = int(first[g])
+        out[int(gdoc[g])].append((bg.keys[o], float(weight[g]), int(bg.owner_span[o, 0]), int(bg.owner_span[o, 1])))
+    return out
