@@ -161,9 +161,18 @@ def _describe(item: RatedArticle) -> str:
               help="JSON list of rejected experiments, merged into OUT/tried.json and shown in the card.")
 @click.option("--calibrate-on", type=click.Choice(["train", "val"]), default="train", show_default=True,
               help="Fit the probability calibration on out-of-fold train scores or on the val scores.")
+@click.option("--outlets", "outlet_files", multiple=True, metavar="PATH[=fake|real]",
+              help="Labelled articles with URLs/outlets for the outlet track record; =fake/=real labels "
+                   "rows that carry no label.")
+@click.option("--augment", "augment", multiple=True, metavar="PATH",
+              help="Add the rewritten versions of the fakes in PATH (column --augment-field) to training.")
+@click.option("--augment-field", default="synthetic_misinformation", show_default=True)
+@click.option("--robustness", "robustness", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="JSON of measured robustness figures (bench/robustness.py) for the model card.")
 @text_field_option
 def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple[str, ...], C: float | None,
-          seed: int, tried: tuple[str, ...], calibrate_on: str, text_field: str | None) -> None:
+          seed: int, tried: tuple[str, ...], calibrate_on: str, outlet_files: tuple[str, ...],
+          augment: tuple[str, ...], augment_field: str, robustness: str | None, text_field: str | None) -> None:
     """Train a model from labelled files and write it with its model card and plots."""
     from truthmeter.model import TrainConfig
     from truthmeter.model import train as fit
@@ -177,7 +186,10 @@ def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple
     config = TrainConfig(families=families or defaults.families, C=C if C is not None else defaults.C, seed=seed,
                          calibrate_on=calibrate_on)
     train_set, val_set = _labelled(data, text_field), _labelled(val, text_field) if val else None
-    result = fit(train_set, val_set, config)
+    train_set += _augmentation(augment, augment_field, val_set or [])
+    result = fit(train_set, val_set, config, outlet_set=_outlet_articles(outlet_files))
+    if robustness:
+        result.model.meta["robustness"] = json.loads(Path(robustness).read_text())
     result.model.save(out)
     plots = write_plots(result.model, out, val_set, train_set)
     write_card(result.model, out, data, val, "truthmeter " + shlex.join(sys.argv[1:]), plots=plots,
@@ -188,6 +200,30 @@ def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple
     for name, m in (("out-of-fold train", result.oof), ("val", result.val)):
         if m:
             click.echo(f"{name}: " + "  ".join(f"{k} {v}" for k, v in m.to_dict().items()))
+
+
+def _augmentation(paths: Iterable[str], field: str, val_set: list) -> list:
+    """The rewritten versions of the fakes in `paths`, except those whose original is a val story
+    (its rewrite would carry the val label into training). Real rows' versions are copies: skipped."""
+    from truthmeter.model.train import without_overlap
+
+    paths = list(paths)
+    originals = {str(a.origin): a for a in _labelled(paths, None)}
+    kept, _ = without_overlap(list(originals.values()), val_set)
+    allowed = {str(a.origin) for a in kept if a.label == 1}
+    return [v for v in _labelled(paths, field) if str(v.origin) in allowed]
+
+
+def _outlet_articles(specs: Iterable[str]) -> list:
+    from dataclasses import replace
+
+    out = []
+    for spec in specs:
+        path, _, label = spec.rpartition("=") if spec.endswith(("=fake", "=real")) else (spec, "", "")
+        default = {"fake": 1, "real": 0}.get(label)
+        out.extend(a if a.label is not None or default is None else replace(a, label=default)
+                   for a in _labelled([path], None))
+    return out
 
 
 def _labelled(paths: Iterable[str], text_field: str | None) -> list:

@@ -62,7 +62,7 @@ def rate(articles: Article | Sequence[Article], model: TruthModel | None = None,
     model = model or load_model()
     docs = [make_doc(a) for a in batch]
     X = model.features(docs)
-    probs = model.proba(X)
+    probs = model.adjust(model.proba(X), docs)
     out = []
     for i, (a, sig) in enumerate(zip(batch, top_signals_batch(model, docs, X, k=signals))):
         if a.fact_check_rating is not None:
@@ -170,12 +170,13 @@ def evaluate(articles: Iterable[Article], model: TruthModel | None = None) -> Me
     if not labelled:
         raise DataError("no labelled articles to evaluate (need a label field: 1 = fake, 0 = real)")
     is_true = np.array([1 - int(a.label) for a in labelled])  # type: ignore[arg-type]
-    scores = np.concatenate([model.scores(model.features([make_doc(a) for a in chunk]))
-                             for chunk in _batches(labelled, 2048)])  # type: ignore[arg-type]
+    docs = [make_doc(a) for a in labelled]
+    scores = np.concatenate([model.scores(model.features(chunk)) for chunk in _batches(docs, 2048)])  # type: ignore
     if model.meta.get("calibration_fingerprint") == fingerprint(labelled):
         p_true = cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)))
     else:
         p_true = model.calibrator(scores) if model.calibrator else 1 / (1 + np.exp(-scores))
+    p_true = model.adjust(p_true, docs)
     return metrics(p_true, is_true, model.threshold)
 
 

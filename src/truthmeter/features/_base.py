@@ -41,6 +41,7 @@ class Doc:
     tokens: tuple[str, ...]
     offsets: tuple[tuple[int, int], ...]
     quotes: tuple[QuoteSpan, ...] = ()
+    outlet: str | None = None  # outlet.v1's key: URL domain, else the outlet's name
 
     def window(self, max_tokens: int) -> str:
         return " ".join(self.tokens[:max_tokens])
@@ -93,7 +94,9 @@ def make_doc(article: Article, window: int = WINDOW_TOKENS) -> Doc:
     shift = len(article.title) + 2 if article.title_in_text else 0
     quotes = tuple(QuoteSpan(q.start + shift, q.end + shift, not (q.speaker and _ANON.search(q.speaker)))
                    for q in article.quotes if q.speaker and q.end + shift <= len(text))
-    return Doc(text, tokens, offsets, quotes)
+    from truthmeter.features.outlet import outlet_key
+
+    return Doc(text, tokens, offsets, quotes, outlet_key(article))
 
 
 class FeatureFamily(Protocol):

@@ -102,7 +102,10 @@ def render_card(model: TruthModel, data: Sequence[str], val: Sequence[str], comm
         "## Limits",
         "- Text only, English, celebrity news 2000-2018: judges how a story is told, not whether it happened.",
         "- Learns outlet and celebrity priors from its data; a true story about a rumour-prone subject can rate low.",
-        "- A fact-check's own published rating overrides the model (see the README).", "",
+        "- A fact-check's own published rating overrides the model (see the README).",
+        "- Models trained with `--augment` (the shipped one is) saw ChatGPT versions of fakes but no LLM-written",
+        "  true stories (the data has none): they catch rewritten fakes, and may also rate LLM-written true news low.",
+        "- ARG val articles carry no outlet, so the outlet track record is measured on LLMFake stories only.", "",
         "## Reproduce", f"    {command}", "",
     ]
     return "\n".join(lines)

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from truthmeter.errors import ModelError
 from truthmeter.features import Doc, FeatureFamily, Span, create
+from truthmeter.features.outlet import NAME as OUTLET, OutletPrior
 from truthmeter.model.calibrate import Calibrator
 
 __all__ = ["TruthModel", "Contribution", "FORMAT"]
@@ -39,6 +40,7 @@ class TruthModel:
     calibrator: Calibrator | None = None
     threshold: float = 0.5
     meta: dict[str, object] = field(default_factory=dict)
+    outlets: OutletPrior | None = None
 
     @classmethod
     def from_names(cls, names: Sequence[str], C: float = 2.0,
@@ -74,8 +76,19 @@ class TruthModel:
         return self.calibrator(s) if self.calibrator else 1 / (1 + np.exp(-s))
 
     def predict_proba(self, docs: Sequence[Doc]) -> np.ndarray:
-        """Calibrated P(true) for each doc."""
-        return self.proba(self.features(docs))
+        """Calibrated P(true) for each doc, with its outlet's track record when known."""
+        return self.adjust(self.proba(self.features(docs)), docs)
+
+    def outlet_shifts(self, docs: Sequence[Doc]) -> list[float | None]:
+        return [self.outlets.lookup(d.outlet) if self.outlets else None for d in docs]
+
+    def adjust(self, p_true: np.ndarray, docs: Sequence[Doc]) -> np.ndarray:
+        """Add each known outlet's log-odds shift to the calibrated probability."""
+        shift = np.array([s or 0.0 for s in self.outlet_shifts(docs)])
+        if not shift.any():
+            return p_true
+        p = np.clip(p_true, 1e-6, 1 - 1e-6)
+        return 1 / (1 + np.exp(-(np.log(p / (1 - p)) + shift)))
 
     def contributions(self, doc: Doc, row: sp.csr_matrix | None = None, top: int | None = None
                       ) -> list[Contribution]:
@@ -109,6 +122,9 @@ class TruthModel:
                 for i, d in enumerate(docs)]
             for parts, found in zip(out, per_doc):
                 parts.extend(Contribution(n, w, s) for n, w, s in found if w != 0.0)
+        for parts, doc, shift in zip(out, docs, self.outlet_shifts(docs)):
+            if shift:  # applied to the calibrated log-odds (see `adjust`)
+                parts.append(Contribution(f"{OUTLET}:{doc.outlet}", shift, None))
         return out
 
     def save(self, path: str | Path) -> Path:
@@ -119,6 +135,8 @@ class TruthModel:
             arrays |= {"cal_x": self.calibrator.x, "cal_y": self.calibrator.y}
         for i, fam in enumerate(self.families):
             arrays |= {f"f{i}.{k}": v for k, v in fam.state().items()}
+        if self.outlets:
+            arrays |= {f"outlets.{k}": v for k, v in self.outlets.state().items()}
         np.savez_compressed(path / "weights.npz", **arrays)
         config = {"format": FORMAT, "C": self.C, "threshold": self.threshold, "meta": self.meta,
                   "families": [{"name": f.name, "params": f.params()} for f in self.families]}
@@ -140,5 +158,7 @@ class TruthModel:
             prefix = f"f{i}."
             fam.load_state({k[len(prefix):]: weights[k] for k in weights.files if k.startswith(prefix)})
         cal = Calibrator(weights["cal_x"], weights["cal_y"]) if "cal_x" in weights.files else None
+        outlet_state = {k[len("outlets."):]: weights[k] for k in weights.files if k.startswith("outlets.")}
         return cls(families=families, C=config["C"], coef=weights["coef"], intercept=float(weights["intercept"][0]),
-                   calibrator=cal, threshold=config["threshold"], meta=config["meta"])
+                   calibrator=cal, threshold=config["threshold"], meta=config["meta"],
+                   outlets=OutletPrior.from_state(outlet_state) if outlet_state else None)

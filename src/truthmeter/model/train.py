@@ -12,12 +12,14 @@ import scipy.sparse as sp
 from truthmeter.errors import DataError
 from truthmeter.features import FACT_CHECKERS, make_doc
 from truthmeter.features._base import WINDOW_TOKENS
+from truthmeter.features.outlet import OutletPrior
 from truthmeter.model.calibrate import fit_isotonic
 from truthmeter.model.classifier import TruthModel
 from truthmeter.model.evaluate import Metrics, best_threshold, metrics
 from truthmeter.types import Article
 
-__all__ = ["TrainConfig", "TrainResult", "train", "training_view", "fingerprint", "cross_fitted"]
+__all__ = ["TrainConfig", "TrainResult", "train", "training_view", "without_overlap", "fingerprint",
+           "cross_fitted"]
 
 DEFAULT_FAMILIES = ("lexical.v1", "sourcing.v1", "hedging.v1", "sensational.v1", "denial.v1")
 
@@ -57,6 +59,15 @@ def training_view(articles: Sequence[Article]) -> tuple[list[Article], int]:
     return keep, sum(1 for a in articles if a.label is not None) - len(keep)
 
 
+def without_overlap(articles: Sequence[Article], held_out: Sequence[Article], prefix: int = 30
+                    ) -> tuple[list[Article], int]:
+    """Training articles minus any that open like a held-out one (the same story in two datasets:
+    LLMFake repeats some ARG val articles), so validation numbers stay honest."""
+    seen = {make_doc(a).tokens[:prefix] for a in held_out}
+    keep = [a for a in articles if make_doc(a).tokens[:prefix] not in seen]
+    return keep, len(articles) - len(keep)
+
+
 def _labels(articles: Sequence[Article]) -> np.ndarray:
     is_true = np.array([1 - int(a.label) for a in articles if a.label is not None])
     if len(is_true) != len(articles) or len(set(is_true.tolist())) < 2:
@@ -64,12 +75,14 @@ def _labels(articles: Sequence[Article]) -> np.ndarray:
     return is_true
 
 
-def _out_of_fold_scores(model: TruthModel, X: sp.csr_matrix, is_true: np.ndarray, config: TrainConfig) -> np.ndarray:
-    from sklearn.model_selection import StratifiedKFold
+def _out_of_fold_scores(model: TruthModel, X: sp.csr_matrix, is_true: np.ndarray, groups: list[str],
+                        config: TrainConfig) -> np.ndarray:
+    from sklearn.model_selection import StratifiedGroupKFold
 
     oof = np.zeros(X.shape[0])
-    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
-    for fit_idx, held_idx in folds.split(X, is_true):
+    # Versions of one story share its id: grouping keeps a story's rewrites out of its own fold.
+    folds = StratifiedGroupKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    for fit_idx, held_idx in folds.split(X, is_true, groups):
         oof[held_idx] = model.fit_weights(X[fit_idx], is_true[fit_idx]).scores(X[held_idx])
     return oof
 
@@ -96,14 +109,16 @@ def fingerprint(articles: Sequence[Article]) -> str:
 
 
 def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None,
-          config: TrainConfig = TrainConfig()) -> TrainResult:
+          config: TrainConfig = TrainConfig(), outlet_set: Sequence[Article] | None = None) -> TrainResult:
     """Weights from `train_set`; calibration from out-of-fold train scores, or with
-    `calibrate_on="val"` from the (more recent) validation scores, measured cross-fitted."""
+    `calibrate_on="val"` from the (more recent) validation scores, measured cross-fitted.
+    `outlet_set`: labelled articles with URLs or outlet names for the outlet track record."""
     articles, excluded = training_view(train_set)
+    articles, overlapping = without_overlap(articles, val_set or [])
     is_true = _labels(articles)
     model = TruthModel.from_names(config.families, C=config.C, params=config.params)
     X = model.fit_features([make_doc(a) for a in articles])
-    oof = _out_of_fold_scores(model, X, is_true, config)
+    oof = _out_of_fold_scores(model, X, is_true, [a.id for a in articles], config)
     model.calibrator = fit_isotonic(oof, is_true)
     model.fit_weights(X, is_true)
     p_oof = cross_fitted(oof, is_true, config.folds, config.seed)  # in-sample isotonic would show ECE ~0
@@ -122,7 +137,7 @@ def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None
     model.meta = {
         "name": config.name, "families": list(config.families), "params": config.params, "C": config.C,
         "seed": config.seed, "folds": config.folds, "window_tokens": WINDOW_TOKENS, "n_train": len(articles),
-        "n_excluded_fact_checks": excluded,
+        "n_excluded_fact_checks": excluded, "n_dropped_overlapping_val": overlapping,
         "threshold_chosen_on": "val" if val_p is not None else "out-of-fold train",
         "calibrated_on": "val (isotonic; val metrics cross-fitted)" if val_p is not None and config.calibrate_on == "val"
         else "out-of-fold train (isotonic)",
@@ -130,4 +145,8 @@ def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None
     }
     if val_set and config.calibrate_on == "val":
         model.meta["calibration_fingerprint"] = fingerprint(val_set)
+    if outlet_set:
+        model.outlets = OutletPrior.fit(outlet_set)
+        model.meta["outlets"] = {"n_articles": len(outlet_set), "n_outlets": len(model.outlets.keys),
+                                 "strength": model.outlets.strength}
     return TrainResult(model, len(articles), excluded, oof_m, val_m)
