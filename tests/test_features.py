@@ -79,3 +79,12 @@ def test_bucket_hash_is_sklearns_murmurhash(gram: str) -> None:
     n = 2 ** 18
     h = murmurhash3_32(gram, seed=0, positive=False)
     assert _bucket(gram, n) == abs(h) % n
+
+
+@pytest.mark.parametrize("text", ["", "!!!", "a", " Khloé’s “ex - wife” — İstanbul, 2015!", RAW_STYLE * 3])
+def test_token_offsets_point_at_their_tokens(text: str) -> None:
+    from truthmeter.features._base import _FOLD, _tokenize
+
+    tokens, offsets = _tokenize(text)
+    assert [text[a:b].translate(_FOLD).lower() for a, b in offsets] == list(tokens)
+    assert all(b > a for a, b in offsets) and list(offsets) == sorted(offsets)

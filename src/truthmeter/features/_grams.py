@@ -7,7 +7,7 @@ explanations equal to each doc's own, and the counts equal to sklearn's HashingV
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
@@ -77,11 +77,25 @@ class BatchGrams:
     keys: list[str]  # owner texts: the token or the bigram
     owner_doc: np.ndarray
     owner_span: np.ndarray  # (first token, last token) of each owner, doc-local
+    _occ: tuple | None = field(default=None, repr=False, compare=False)
+
+    def occurrences(self, n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sorted distinct (doc * n_features + column) keys, each occurrence's index into them, and
+        their counts: shared by the counts matrix and the explanations of the same batch."""
+        if self._occ is None or self._occ[0] != n_features:
+            keys = self.doc_of.astype(np.int64) * n_features + self.cols
+            uniq, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
+            object.__setattr__(self, "_occ", (n_features, uniq, inv, cnt))
+        return self._occ[1], self._occ[2], self._occ[3]  # type: ignore[index]
 
     def counts(self, n_features: int) -> sp.csr_matrix:
-        m = sp.csr_matrix((np.ones(len(self.cols), np.float32), (self.doc_of, self.cols)),
+        uniq, _, cnt = self.occurrences(n_features)
+        rows = uniq // n_features
+        indptr = np.searchsorted(rows, np.arange(len(self.docs) + 1))
+        # Keys are sorted, so rows come in order with sorted columns: a canonical CSR, no re-sort.
+        m = sp.csr_matrix((cnt.astype(np.float32), (uniq % n_features).astype(np.int32), indptr),
                           shape=(len(self.docs), n_features))
-        m.sum_duplicates()
+        m.has_sorted_indices = True
         return m
 
 
@@ -116,9 +130,10 @@ def _cat(parts: list[np.ndarray], dtype: type = np.int32) -> np.ndarray:
 def _lookup(contrib: sp.csr_matrix, keys: np.ndarray, n_features: int) -> np.ndarray:
     """Each (doc * n_features + column) key's contribution; 0 where the matrix has none."""
     c = contrib.tocoo()
-    ckey = c.row.astype(np.int64) * n_features + c.col
-    order = np.argsort(ckey)
-    ckey, cval = ckey[order], np.asarray(c.data, np.float64)[order]
+    ckey, cval = c.row.astype(np.int64) * n_features + c.col, np.asarray(c.data, np.float64)
+    if not contrib.has_sorted_indices:  # a canonical CSR gives its keys in order already
+        order = np.argsort(ckey)
+        ckey, cval = ckey[order], cval[order]
     if not len(ckey):
         return np.zeros(len(keys))
     pos = np.minimum(np.searchsorted(ckey, keys), len(ckey) - 1)
@@ -134,8 +149,7 @@ def attribute_batch(bg: BatchGrams, contrib: sp.csr_matrix, top: int | None
     unigram and char grams) and per bigram, exactly as the single-doc path does.
     """
     n_features = contrib.shape[1]
-    occ = bg.doc_of.astype(np.int64) * n_features + bg.cols
-    uniq, inv, cnt = np.unique(occ, return_inverse=True, return_counts=True)
+    uniq, inv, cnt = bg.occurrences(n_features)
     share = (_lookup(contrib, uniq, n_features) / cnt)[inv]
     per_owner = np.bincount(bg.owner, weights=share, minlength=len(bg.keys))
     ids: dict[str, int] = {}
