@@ -204,7 +204,7 @@ def test_migrates_v1_database(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     _make_v1(path)
     with open_store(path) as store:
-        assert store.schema_version() == LATEST_VERSION == 2
+        assert store.schema_version() == LATEST_VERSION == 3
         old = store.get("old1")
         assert old.rating.verdict is Verdict.TRUE and old.rating.signals[0].weight == 1.5
         assert old.article.origin is None and old.article.quotes == ()

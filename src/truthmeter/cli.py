@@ -97,7 +97,8 @@ def ingest(paths: tuple[str, ...], db: str | None, model_dir: str | None, text_f
     with open_store(db) as store:
         report = pipeline.ingest(paths, store, pipeline.load_model(model_dir), text_field=text_field, workers=workers,
                                  on_item=lambda x: _error(x) if isinstance(x, ParseError) else None)
-        total = store.count()
+        total, n_stories = store.count(), store.count_stories()
+    click.echo(f"{report.new_stories} new stories, {report.updated_stories} updated; {n_stories} stories", err=True)
     click.echo(f"read {report.read} articles, {report.new} new, {len(report.errors)} errors; "
                f"{total} stored", err=True)
     sys.exit(1 if report.errors else 0)
@@ -148,6 +149,63 @@ def _describe(item: RatedArticle) -> str:
         head.append(f"fact-check: this article publishes a rating of {r.fact_check_rating}/10")
     sig = [f"  {s.weight:+.3f}  {s.name}" + (f"  «{s.text}»" if s.text else "") for s in r.signals]
     return "\n".join([*head, "signals (log-odds towards true):", *sig, "", a.body[:1500]])
+
+
+story_format_option = click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
+                                   show_default=True)
+
+
+@main.command()
+@db_option
+@click.option("--person", default=None, help="Only stories naming this person (a full name or part of one).")
+@click.option("--outlet", default=None, help="Only stories with an article from this outlet (name or domain).")
+@click.option("--verdict", default=None, type=click.Choice([v.value for v in Verdict], case_sensitive=False),
+              help="Only stories with this verdict.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=0))
+@click.option("--offset", default=0, type=click.IntRange(min=0))
+@story_format_option
+def stories(db: str | None, person: str | None, outlet: str | None, verdict: str | None, limit: int, offset: int,
+            fmt: str) -> None:
+    """Stories: articles grouped as they were ingested, each story rated as a whole; newest first."""
+    from truthmeter.publish.stories import write_stories
+    from truthmeter.store import open_store
+
+    with open_store(db) as store:
+        found = store.list_stories(limit=limit, offset=offset, person=person, outlet=outlet, verdict=verdict)
+    write_stories(found, fmt, click.get_text_stream("stdout"))
+
+
+@main.command()
+@click.argument("story_id")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def story(story_id: str, db: str | None, fmt: str) -> None:
+    """One story: its articles with ratings and stances, fact-checks, quotes, denials and reasons."""
+    from truthmeter.publish.stories import describe_story, story_detail
+    from truthmeter.store import open_store
+
+    with open_store(db) as store:
+        found = store.get_story(story_id)
+    if found is None:
+        raise click.ClickException(f"no stored story {story_id!r}")
+    if fmt == "json":
+        click.echo(json.dumps(story_detail(found), ensure_ascii=False, indent=2))
+    else:
+        click.echo(describe_story(found))
+
+
+@main.command()
+@db_option
+@story_format_option
+def outlets(db: str | None, fmt: str) -> None:
+    """Each outlet's track record: stories told, share rated false, and its weight in story ratings."""
+    from truthmeter.publish.stories import write_outlets
+    from truthmeter.store import open_store
+    from truthmeter.stories.outlets import TrackRecords
+
+    with open_store(db) as store:
+        records = TrackRecords.from_counts(store.outlet_counts())
+    write_outlets(records.ranked(), fmt, click.get_text_stream("stdout"))
 
 
 @main.command()

@@ -137,23 +137,37 @@ class IngestReport:
     read: int = 0
     new: int = 0
     errors: list[ParseError] = field(default_factory=list)
+    new_stories: int = 0
+    updated_stories: int = 0
 
 
 def ingest(paths: Iterable[str], store: "Store", model: TruthModel | None = None, *,  # noqa: F821
-           text_field: str | None = None, workers: int = 1, on_item: Callable[[RatedArticle | ParseError], None] | None = None
-           ) -> IngestReport:
-    """Read, rate and store; each batch is stored in one transaction, so a crash keeps whole articles."""
+           text_field: str | None = None, workers: int = 1, on_item: Callable[[RatedArticle | ParseError], None] | None = None,
+           stories: bool = True) -> IngestReport:
+    """Read, rate and store; each batch is stored in one transaction, so a crash keeps whole articles.
+
+    With `stories`, each new article joins a story (or opens one) in that same transaction, and the
+    stories it touched are re-rated; stored articles in no story yet are placed first.
+    """
+    from truthmeter.stories.service import StoryService  # only ingest needs the clusterer
+
     report = IngestReport()
     size = int(settings.get("batch_size"))
+    service = StoryService(store) if stories else None
+    if service:
+        service.backfill(size)
     rated = rate_stream(read(paths, text_field=text_field), model, batch_size=size, workers=workers)
     for chunk in _batches(rated, size):
         good = [x for x in chunk if isinstance(x, RatedArticle)]
         report.errors.extend(x for x in chunk if isinstance(x, ParseError))
         report.read += len(good)
-        report.new += store.add(good) if good else 0
+        update = service.plan(service.new_items(good)) if service and good else None
+        report.new += store.add(good, stories=update) if good else 0
         if on_item:
             for x in chunk:
                 on_item(x)
+    if service:
+        report.new_stories, report.updated_stories = service.report.new_stories, service.report.updated_stories
     return report
 
 

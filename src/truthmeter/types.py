@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["Origin", "RawDocument", "Quote", "Article", "Signal", "Verdict", "Label", "Rating", "RatedArticle"]
+__all__ = ["Origin", "RawDocument", "Quote", "Article", "Signal", "Verdict", "Label", "Rating", "RatedArticle",
+           "Stance", "FactCheck", "Story"]
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,60 @@ class RatedArticle:
             "dataset_label": None if a.label is None else ("fake" if a.label == 1 else "real"),
             "model": r.model, "signals": [s.to_dict() for s in r.signals],
         }
+
+
+class Stance(enum.Enum):
+    """How an article stands toward its story's claim (the rumour or report the story is about)."""
+
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+    UNRELATED = "unrelated"
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """A fact-check of a story: an article publishing a rating, or one whose own verdict wording
+    debunks the claim (`basis` "wording": no number was published, the rating is inferred)."""
+
+    content_hash: str
+    article_id: str
+    rating: int
+    basis: str  # "rating" (a published Truth rating / ClaimReview) or "wording"
+    title: str
+    outlet: str | None = None
+    url: str | None = None
+    date: str | None = None
+    wording: str | None = None  # the debunking words found, for basis "wording"
+    story_id: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"article_id": self.article_id, "content_hash": self.content_hash, "rating": self.rating,
+                "basis": self.basis, "title": self.title, "outlet": self.outlet, "url": self.url,
+                "date": self.date, "wording": self.wording, "story_id": self.story_id}
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles telling one story, rated together: a fact-check decides, else the weighted articles."""
+
+    id: str
+    title: str
+    story_rating: int
+    verdict: Verdict
+    signals: tuple[Signal, ...]
+    fact_check_rating: int | None = None
+    article_ids: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    first_date: str | None = None
+    last_date: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "title": self.title, "article_ids": list(self.article_ids),
+                "n_articles": len(self.article_ids), "outlets": list(self.outlets), "people": list(self.people),
+                "first_date": self.first_date, "last_date": self.last_date, "story_rating": self.story_rating,
+                "verdict": self.verdict.value, "fact_check_rating": self.fact_check_rating,
+                "signals": [s.to_dict() for s in self.signals], "created_at": self.created_at,
+                "updated_at": self.updated_at}

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from truthmeter import settings
 from truthmeter.errors import StoreError
-from truthmeter.store.base import Store, StoredArticle, content_hash
+from truthmeter.store.base import (OutletCount, Store, StoredArticle, StoredStory, StoryLink, StoryMemberRow,
+                                   StoryUpdate, content_hash)
 from truthmeter.store.migrations import LATEST_VERSION
 from truthmeter.store.sqlite import SQLiteStore
 
-__all__ = ["open_store", "Store", "StoredArticle", "SQLiteStore", "content_hash", "LATEST_VERSION"]
+__all__ = ["open_store", "Store", "StoredArticle", "SQLiteStore", "content_hash", "LATEST_VERSION", "StoryLink",
+           "StoryMemberRow", "StoryUpdate", "StoredStory", "OutletCount"]
 
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 

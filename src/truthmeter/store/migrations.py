@@ -58,9 +58,60 @@ CREATE INDEX articles_outlet ON articles (lower(outlet));
 CREATE INDEX ratings_verdict ON ratings (verdict);
 """
 
+# Stories: articles grouped online as they arrive, each story rated as a whole. story_articles
+# keeps what restoring the clusterer needs (signature, people, date, vector) and what re-rating a
+# story needs without re-reading bodies (stance, outlet key, evidence); last_seq orders listings
+# by the newest article a story received.
+_V3 = """
+CREATE TABLE stories (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    story_rating INTEGER NOT NULL,
+    verdict TEXT NOT NULL,
+    fact_check_rating INTEGER,
+    signals_json TEXT NOT NULL
+);
+
+CREATE INDEX stories_last_seq ON stories (last_seq);
+CREATE INDEX stories_verdict ON stories (verdict);
+
+CREATE TABLE story_articles (
+    content_hash TEXT PRIMARY KEY REFERENCES articles (content_hash) ON DELETE CASCADE,
+    story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    stance TEXT NOT NULL,
+    people_json TEXT NOT NULL,
+    date TEXT,
+    signature BLOB NOT NULL,
+    vector BLOB,
+    outlet_key TEXT,
+    evidence_json TEXT NOT NULL
+);
+
+CREATE INDEX story_articles_story ON story_articles (story_id);
+CREATE INDEX story_articles_outlet ON story_articles (outlet_key);
+
+CREATE TABLE fact_checks (
+    content_hash TEXT PRIMARY KEY REFERENCES articles (content_hash) ON DELETE CASCADE,
+    story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    rating INTEGER NOT NULL,
+    basis TEXT NOT NULL,
+    title TEXT NOT NULL,
+    outlet TEXT,
+    url TEXT,
+    date TEXT,
+    wording TEXT
+);
+
+CREATE INDEX fact_checks_story ON fact_checks (story_id);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
+    (3, _V3),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
 from truthmeter.errors import StoreError
-from truthmeter.store.base import HASH_PREFIX_MIN, StoredArticle, content_hash
+from truthmeter.store import stories as story_sql
+from truthmeter.store.base import (HASH_PREFIX_MIN, OutletCount, StoredArticle, StoredStory, StoryLink,
+                                   StoryMemberRow, StoryUpdate, content_hash, signals_from_json, signals_to_json)
 from truthmeter.store.migrations import current_version, migrate
-from truthmeter.types import Article, Label, Origin, Quote, RatedArticle, Rating, Signal, Verdict
+from truthmeter.types import Article, Label, Origin, Quote, RatedArticle, Rating, Stance, Story, Verdict
 
 __all__ = ["SQLiteStore", "MEMORY"]
 
@@ -38,13 +40,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (content_hash) DO NOTHING
 """
 
-_SELECT = """
-SELECT a.content_hash, a.id, a.title, a.body, a.author, a.outlet, a.date, a.url, a.source,
+_COLUMNS = """
+       a.content_hash, a.id, a.title, a.body, a.author, a.outlet, a.date, a.url, a.source,
        a.source_line, a.dataset_label, a.fact_check_rating AS article_fcr, a.quotes_json,
        a.ingested_at, r.p_true, r.truth_rating, r.verdict, r.label, r.model,
-       r.fact_check_rating AS rating_fcr, r.signals_json
-FROM articles a JOIN ratings r ON r.content_hash = a.content_hash
-"""
+       r.fact_check_rating AS rating_fcr, r.signals_json"""
+_SELECT = f"SELECT {_COLUMNS}\nFROM articles a JOIN ratings r ON r.content_hash = a.content_hash\n"
+# A story's articles with their stances.
+_SELECT_MEMBERS = (f"SELECT sa.stance, {_COLUMNS}\nFROM articles a JOIN ratings r ON r.content_hash = a.content_hash\n"
+                   "JOIN story_articles sa ON sa.content_hash = a.content_hash\n")
 
 
 class SQLiteStore:
@@ -61,7 +65,7 @@ class SQLiteStore:
     def __repr__(self) -> str:
         return f"SQLiteStore({self._path!r})"
 
-    def add(self, items: Sequence[RatedArticle]) -> int:
+    def add(self, items: Sequence[RatedArticle], stories: StoryUpdate | None = None) -> int:
         now = _utc_now()
         articles: list[tuple[object, ...]] = []
         ratings: list[tuple[object, ...]] = []
@@ -70,15 +74,17 @@ class SQLiteStore:
             digest = content_hash(item.article.title, item.article.body)
             articles.append(_article_params(digest, item.article, now))
             ratings.append(_rating_params(digest, item.rating, now))
-        if not articles:
+        if not articles and not stories:
             return 0
         with self._db("cannot store articles") as conn:
             # One transaction per call: a crash leaves all of this batch or none of it,
-            # and never an article without its rating.
+            # and never an article without its rating or its story.
             conn.execute("BEGIN IMMEDIATE")
             try:
-                new = conn.executemany(_INSERT_ARTICLE, articles).rowcount
+                new = conn.executemany(_INSERT_ARTICLE, articles).rowcount if articles else 0
                 conn.executemany(_INSERT_RATING, ratings)
+                if stories:
+                    story_sql.write_update(conn, stories, now)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -117,6 +123,52 @@ class SQLiteStore:
         with self._db("cannot list articles") as conn:
             rows = conn.execute(sql, (*params, limit, offset)).fetchall()
         return [_from_row(row) for row in rows]
+
+    def known_hashes(self, hashes: Iterable[str]) -> set[str]:
+        with self._db("cannot look up articles") as conn:
+            return story_sql.known_hashes(conn, hashes)
+
+    def story_links(self) -> Iterator[StoryLink]:
+        with self._db("cannot read stories") as conn:
+            yield from story_sql.iter_links(conn)
+
+    def unlinked(self, limit: int) -> list[StoredArticle]:
+        with self._db("cannot read articles") as conn:
+            rows = conn.execute(_SELECT + "WHERE NOT EXISTS (SELECT 1 FROM story_articles sa WHERE "
+                                "sa.content_hash = a.content_hash) ORDER BY a.seq LIMIT ?", (limit,)).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def story_members(self, story_ids: Iterable[str]) -> dict[str, list[StoryMemberRow]]:
+        with self._db("cannot read stories") as conn:
+            return story_sql.members(conn, story_ids)
+
+    def list_stories(self, limit: int = 50, offset: int = 0, person: str | None = None,
+                     outlet: str | None = None, verdict: str | None = None) -> list[Story]:
+        if limit < 0 or offset < 0:
+            raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
+        wanted = None if verdict is None else _verdict_value(verdict)
+        with self._db("cannot list stories") as conn:
+            return story_sql.list_stories(conn, limit, offset, person, outlet, wanted)
+
+    def get_story(self, story_id: str) -> StoredStory | None:
+        with self._db("cannot read story") as conn:
+            found = story_sql.find_story_id(conn, story_id)
+            if found is None:
+                return None
+            row = conn.execute("SELECT * FROM stories WHERE id = ?", (found,)).fetchone()
+            articles = conn.execute(_SELECT_MEMBERS + "WHERE sa.story_id = ? ORDER BY a.seq", (found,)).fetchall()
+            story = story_sql.story_from_row(row, story_sql.story_facts(conn, [found]).get(found, {}))
+            checks = story_sql.fact_checks(conn, found)
+        members = tuple((_from_row(r), Stance(r["stance"])) for r in articles)
+        return StoredStory(story=story, members=members, fact_checks=tuple(checks))
+
+    def outlet_counts(self) -> list[OutletCount]:
+        with self._db("cannot read outlets") as conn:
+            return story_sql.outlet_counts(conn)
+
+    def count_stories(self) -> int:
+        with self._db("cannot count stories") as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
 
     def count(self) -> int:
         with self._db("cannot count articles") as conn:
@@ -221,11 +273,8 @@ def _article_params(digest: str, a: Article, now: str) -> tuple[object, ...]:
 
 
 def _rating_params(digest: str, r: Rating, now: str) -> tuple[object, ...]:
-    # Full-precision weights, not Signal.to_dict's rounded display form.
-    signals = [{"name": s.name, "weight": float(s.weight), "text": s.text,
-                "start": _opt_int(s.start), "end": _opt_int(s.end)} for s in r.signals]
     return (digest, float(r.p_true), int(r.truth_rating), r.verdict.value, r.label.value,
-            r.model, _opt_int(r.fact_check_rating), json.dumps(signals, ensure_ascii=False), now)
+            r.model, _opt_int(r.fact_check_rating), signals_to_json(r.signals), now)
 
 
 def _origin(source: str | None, line: int | None) -> Origin | None:
@@ -242,9 +291,7 @@ def _origin(source: str | None, line: int | None) -> Origin | None:
 def _from_row(row: sqlite3.Row) -> StoredArticle:
     quotes = tuple(Quote(text=q["text"], speaker=q["speaker"], start=q["start"], end=q["end"])
                    for q in json.loads(row["quotes_json"]))
-    signals = tuple(Signal(name=s["name"], weight=s["weight"], text=s["text"],
-                           start=s["start"], end=s["end"])
-                    for s in json.loads(row["signals_json"]))
+    signals = signals_from_json(row["signals_json"])
     article = Article(
         id=row["id"], title=row["title"], body=row["body"], author=row["author"],
         outlet=row["outlet"], date=row["date"], url=row["url"],

@@ -1,0 +1,99 @@
+"""Rendering stories and outlet track records for people (tables, text) and programs (JSON)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from typing import Iterable, TextIO
+
+from truthmeter.store.base import StoredStory
+from truthmeter.stories.evidence import find_evidence
+from truthmeter.stories.outlets import OutletRecord
+from truthmeter.types import Story
+
+__all__ = ["write_stories", "write_outlets", "story_detail", "describe_story", "STORY_FORMATS"]
+
+STORY_FORMATS = ("table", "json", "jsonl")
+
+
+def _dump(rows: Iterable[dict[str, object]], fmt: str, out: TextIO) -> None:
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        out.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def write_stories(stories: Iterable[Story], fmt: str, out: TextIO) -> None:
+    """jsonl / json: Story.to_dict per story; table: headline, articles, outlets, dates, rating."""
+    if fmt != "table":
+        _dump((s.to_dict() for s in stories), fmt, out)
+        return
+    stories = list(stories)
+    id_w = max([2, *(len(s.id) for s in stories)])  # whole ids: people copy them into `story ID`
+    width = max(20, shutil.get_terminal_size((110, 20)).columns - 60 - id_w)
+    out.write(f"{'ID':<{id_w}}  {'HEADLINE':<{width}}  {'ART':>3}  {'OUTLETS':<20}  {'DATES':<21}  RATING\n")
+    for s in stories:
+        dates = s.first_date if s.first_date == s.last_date else f"{s.first_date}..{s.last_date}"
+        fc = " (fact-checked)" if s.fact_check_rating is not None else ""
+        out.write(f"{s.id:<{id_w}}  {_cut(s.title, width):<{width}}  {len(s.article_ids):>3}  "
+                  f"{_cut(', '.join(s.outlets) or '-', 20):<20}  {dates or '-':<21}  "
+                  f"{s.story_rating:>2}/10 {s.verdict.value}{fc}\n")
+    out.flush()
+
+
+def story_detail(stored: StoredStory) -> dict[str, object]:
+    """A story with its articles (rating, stance), fact-checks, on-the-record quotes and denials."""
+    articles, quotes, denials = [], [], []
+    for item, stance in stored.members:
+        a, r = item.article, item.rating
+        articles.append({"id": a.id, "title": a.title, "outlet": a.outlet, "date": a.date, "url": a.url,
+                         "truth_rating": r.truth_rating, "p_true": round(float(r.p_true), 4),
+                         "verdict": r.verdict.value, "stance": stance.value, "is_fact_check": r.is_fact_check,
+                         "fact_check_rating": r.fact_check_rating, "content_hash": item.content_hash})
+        evidence = find_evidence(a)
+        quotes += [{"article_id": a.id, "speaker": q.speaker, "text": q.text} for q in evidence.on_record]
+        denials += [{"article_id": a.id, "text": d.text, "by": d.by, "quoted": d.quoted, "sentence": d.sentence}
+                    for d in evidence.denials]
+    return {**stored.story.to_dict(), "articles": articles,
+            "fact_checks": [f.to_dict() for f in stored.fact_checks], "quotes_on_record": quotes,
+            "denials": denials}
+
+
+def describe_story(stored: StoredStory) -> str:
+    d = story_detail(stored)
+    s = stored.story
+    lines = [s.title, f"story {s.id}: {s.story_rating}/10 ({s.verdict.value})"
+             + (f", fact-check rating {s.fact_check_rating}" if s.fact_check_rating is not None else ""),
+             "", "reasons (rating points towards true, relative to 5):"]
+    lines += [f"  {x.weight:+.2f}  {x.name}" + (f"  {x.text}" if x.text else "") for x in s.signals]
+    lines += ["", "articles:"]
+    for a in d["articles"]:  # type: ignore[union-attr]
+        fc = f", fact-check {a['fact_check_rating']}" if a["is_fact_check"] else ""
+        lines.append(f"  {a['id']}  {a['truth_rating']:>2}/10  {a['stance']:<11}  {a['outlet'] or '-'}  "
+                     f"{a['date'] or '-'}{fc}\n      {a['title']}")
+    sections = (("fact-checks:", [f"  {f['rating']}/10 by {f['outlet'] or '-'} ({f['basis']}): {f['title']}"
+                                  for f in d["fact_checks"]]),  # type: ignore[union-attr]
+                ("on-the-record quotes:", [f"  {q['speaker']}: “{_cut(q['text'], 160)}” [{q['article_id']}]"
+                                           for q in d["quotes_on_record"]]),  # type: ignore[union-attr]
+                ("denials:", [f"  “{x['text']}”" + (f" ({x['by']})" if x["by"] else "") + f": {_cut(x['sentence'], 140)}"
+                              f" [{x['article_id']}]" for x in d["denials"]]))  # type: ignore[union-attr]
+    for head, body in sections:
+        lines += ["", head, *(body or ["  none found"])]
+    return "\n".join(lines)
+
+
+def write_outlets(records: Iterable[OutletRecord], fmt: str, out: TextIO) -> None:
+    if fmt != "table":
+        _dump((r.to_dict() for r in records), fmt, out)
+        return
+    out.write(f"{'OUTLET':<28}  {'STORIES':>7}  {'FALSE':>5}  {'SHARE':>5}  {'SHRUNK':>6}  WEIGHT\n")
+    for r in records:
+        out.write(f"{_cut(r.name, 28):<28}  {r.told:>7}  {r.rated_false:>5}  {r.share_false:>5.2f}  "
+                  f"{r.shrunk_false:>6.2f}  {r.weight:.2f}\n")
+    out.flush()

@@ -1,0 +1,181 @@
+"""The glue between ingest and stories: assign each new article to a story as it arrives, re-rate
+the stories it touched, and hand the rows to the store to write with the article batch.
+
+The clusterer is restored from the stored links when the service starts, so ingesting articles one
+call at a time or all at once puts them in the same stories (up to the clusterer's ties).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+from numpy.lib import format as npy_format
+
+from truthmeter.features.outlet import outlet_key
+from truthmeter.store.base import Store, StoryLink, StoryMemberRow, StoryUpdate, content_hash
+from truthmeter.stories.cluster import Entry, StoryClusterer
+from truthmeter.stories.evidence import Evidence, find_evidence
+from truthmeter.stories.outlets import TrackRecords
+from truthmeter.stories.verdict import Member, StoryVerdict, fact_check_of, rate_story
+from truthmeter.types import RatedArticle, Story
+
+__all__ = ["StoryService", "PlanReport", "encode_array", "decode_array", "entry_of"]
+
+# New articles sort after every stored one; their stored seq will follow the same order.
+_NEW_ORDER = 1 << 62
+# Story members kept in memory between batches, at most (then the cache starts again).
+_CACHE_MEMBERS = 200_000
+
+
+def encode_array(array: np.ndarray) -> bytes:
+    """A JSON header line (the dtype as .npy describes it, and the shape), then the raw values: any
+    clusterer encoding round-trips, several times faster than np.save for these small arrays."""
+    a = np.ascontiguousarray(array)
+    head = json.dumps({"dtype": repr(npy_format.dtype_to_descr(a.dtype)), "shape": list(a.shape)})
+    return head.encode("ascii") + b"\n" + a.tobytes()
+
+
+@lru_cache(maxsize=64)
+def _dtype(descr: str) -> np.dtype:
+    # literal_eval reads Python literals only (no code); the descr may nest tuples and lists.
+    return npy_format.descr_to_dtype(ast.literal_eval(descr))
+
+
+def decode_array(data: bytes) -> np.ndarray:
+    head, _, raw = bytes(data).partition(b"\n")  # the JSON header holds no raw newline
+    meta = json.loads(head)
+    return np.frombuffer(raw, dtype=_dtype(meta["dtype"])).reshape(meta["shape"]).copy()
+
+
+def entry_of(link: StoryLink) -> Entry:
+    return Entry(key=link.content_hash, story_id=link.story_id, signature=decode_array(link.signature),
+                 people=tuple(link.people), date=link.date,
+                 vector=None if link.vector is None else decode_array(link.vector))
+
+
+@dataclass
+class PlanReport:
+    new_stories: int = 0
+    updated_stories: int = 0
+
+
+@dataclass
+class _Fresh:
+    """A new article placed in a story: its member view and its link (stance filled in later)."""
+
+    member: Member
+    link: StoryLink
+
+
+class StoryService:
+    """Online story assignment and rating over one store (the only writer while it runs).
+
+    The members of stories it touched stay cached, so a story growing over many batches is read
+    from the store once, not once per batch.
+    """
+
+    def __init__(self, store: Store, clusterer: StoryClusterer | None = None, *,
+                 cache_members: int = _CACHE_MEMBERS) -> None:
+        self.store = store
+        self.clusterer = clusterer if clusterer is not None else StoryClusterer()
+        self.clusterer.restore(entry_of(link) for link in store.story_links())
+        self.report = PlanReport()
+        self._cache_max = cache_members
+        self._members: dict[str, list[Member]] = {}  # story id -> members, oldest first
+        self._stances: dict[str, str] = {}  # content hash -> stance as stored
+        self._verdicts: dict[str, StoryVerdict] = {}  # story id -> its latest verdict (saves stance work)
+        self._next = _NEW_ORDER
+
+    def new_items(self, items: Sequence[RatedArticle]) -> list[tuple[str, RatedArticle]]:
+        """The items not stored yet, each content once, in order, with their content hashes."""
+        digests = [content_hash(x.article.title, x.article.body) for x in items]
+        seen = self.store.known_hashes(digests)
+        out = []
+        for digest, item in zip(digests, items):
+            if digest not in seen:
+                seen.add(digest)
+                out.append((digest, item))
+        return out
+
+    def plan(self, items: Sequence[tuple[str, RatedArticle]]) -> StoryUpdate:
+        """Place these (new) articles in stories and re-rate every story they touched."""
+        fresh: dict[str, list[_Fresh]] = {}
+        opened: set[str] = set()
+        for digest, item in items:
+            entry, is_new = self.clusterer.assign(digest, item.article)
+            if is_new:
+                opened.add(entry.story_id)
+            fresh.setdefault(entry.story_id, []).append(_place(digest, item, entry, self._next))
+            self._next += 1
+        if not fresh:
+            return StoryUpdate()
+        records = TrackRecords.from_counts(self.store.outlet_counts())
+        self._load([s for s in fresh if s not in opened])
+        stories, links, stances, checks = [], [], [], []
+        for story_id, new in fresh.items():
+            old = self._members.get(story_id, [])
+            members = old + [f.member for f in new]
+            verdict = rate_story(members, records, self._verdicts.get(story_id))
+            stories.append(Story(id=story_id, title=verdict.title, story_rating=verdict.rating,
+                                 verdict=verdict.verdict, signals=verdict.signals,
+                                 fact_check_rating=verdict.fact_check_rating))
+            now = {m.content_hash: verdict.stances[m.content_hash][0].value for m in members}
+            stances += [(m.content_hash, now[m.content_hash]) for m in old
+                        if now[m.content_hash] != self._stances[m.content_hash]]
+            links += [replace(f.link, stance=now[f.member.content_hash]) for f in new]
+            checks += [replace(f.member.fact_check, story_id=story_id) for f in new if f.member.fact_check]
+            self._members[story_id], self._verdicts[story_id] = members, verdict
+            self._stances.update(now)
+        self.report.new_stories += len(opened)
+        self.report.updated_stories += len(fresh) - len(opened)
+        return StoryUpdate(stories=tuple(stories), links=tuple(links), stances=tuple(stances),
+                           fact_checks=tuple(checks))
+
+    def _load(self, story_ids: list[str]) -> None:
+        """Read the stored members of stories not cached yet; drop the cache when it grows too big."""
+        if len(self._stances) > self._cache_max:
+            self._members.clear()
+            self._stances.clear()
+            self._verdicts.clear()
+        missing = [s for s in story_ids if s not in self._members]
+        for story_id, rows in self.store.story_members(missing).items():
+            self._members[story_id] = [_member(r) for r in rows]
+            self._stances.update((r.link.content_hash, r.link.stance) for r in rows)
+
+    def backfill(self, batch: int = 512) -> int:
+        """Place stored articles that are in no story yet (stored before stories existed); how many."""
+        done = 0
+        while items := self.store.unlinked(batch):
+            update = self.plan([(x.content_hash, x) for x in items])
+            if not update.links:  # nothing placed: stop rather than loop on the same articles
+                break
+            self.store.add([], stories=update)
+            done += len(update.links)
+        return done
+
+
+def _place(digest: str, item: RatedArticle, entry: Entry, order: int) -> _Fresh:
+    a, r = item.article, item.rating
+    evidence = find_evidence(a)
+    date = entry.date or a.date
+    member = Member(content_hash=digest, article_id=a.id, title=a.title, outlet=a.outlet, outlet_key=outlet_key(a),
+                    date=date, order=order, p_true=float(r.p_true), truth_rating=int(r.truth_rating),
+                    people=tuple(entry.people), evidence=evidence, fact_check=fact_check_of(a, digest, evidence))
+    link = StoryLink(content_hash=digest, story_id=entry.story_id, stance="", people=tuple(entry.people), date=date,
+                     signature=encode_array(entry.signature),
+                     vector=None if entry.vector is None else encode_array(entry.vector),
+                     outlet_key=member.outlet_key, evidence_json=evidence.to_json())
+    return _Fresh(member, link)
+
+
+def _member(row: StoryMemberRow) -> Member:
+    return Member(content_hash=row.link.content_hash, article_id=row.article_id, title=row.title, outlet=row.outlet,
+                  outlet_key=row.link.outlet_key, date=row.link.date, order=row.seq, p_true=row.p_true,
+                  truth_rating=row.truth_rating, people=row.link.people,
+                  evidence=Evidence.from_json(row.link.evidence_json), fact_check=row.fact_check)
+
