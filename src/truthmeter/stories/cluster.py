@@ -2,9 +2,10 @@
 
 Per article an `Entry` holds what clustering needs and what a store persists to rebuild the index:
   * `signature`: MinHash of the article's 3-word shingles, `np.uint64`, `num_perm` values (64).
-    The scheme is datasketch's "affine64" (fmix64 of the shingle hash, then `a * h + b mod 2**64`
-    with `a`, `b` drawn by `np.random.RandomState(1)`), so two signatures agree on a position with
-    probability equal to the Jaccard similarity of the shingle sets: near-duplicates.
+    The values are those of datasketch's `MinHash(num_perm, seed=1, scheme="affine64")` fed the
+    64-bit shingle hashes (fmix64, then `a * h + b mod 2**64`; tested), computed in numpy. Two
+    signatures agree on a position with probability equal to the Jaccard similarity of the shingle
+    sets: near-duplicates.
   * `vector`: the article's `VECTOR_TERMS` (64) heaviest content words, `VECTOR_DTYPE`
     (`term` uint32 mmh3 hash, `weight` float16), sorted by term, L2-normalised, padded with
     (0, 0): a sparse unit vector. Paraphrases and rewrites share few shingles but many words.
@@ -13,8 +14,9 @@ Bytes: `entry.signature.tobytes()` / `np.frombuffer(b, dtype=np.uint64)`, and
 `entry.vector.tobytes()` / `np.frombuffer(b, dtype=VECTOR_DTYPE)`.
 
 Cost per article is bounded, so clustering n articles is close to linear: candidates come from a
-banded MinHash LSH and an inverted index on people, both with recency-capped postings, and are
-capped in number; they are scored in one vectorised pass.
+banded MinHash LSH and an inverted index on people and heavy words, with recency-capped postings,
+and are capped in number; they are scored in one vectorised pass, the vectors weighted by IDF from
+the clusterer's own word counts (so `restore` rebuilds them from the entries).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import datetime as _dt
 import hashlib
 import math
 import re
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -34,19 +36,23 @@ import numpy as np
 from truthmeter.stories.people import _STOP, _fold, find_people, names_key
 from truthmeter.types import Article
 
-__all__ = ["Entry", "VECTOR_DTYPE", "VECTOR_TERMS", "NUM_PERM", "entry_for", "similarity",
-           "story_id_for", "StoryClusterer"]
+__all__ = ["Entry", "VECTOR_DTYPE", "VECTOR_TERMS", "NUM_PERM", "entry_for", "story_id_for",
+           "StoryClusterer"]
 
 NUM_PERM = 64
 VECTOR_TERMS = 64
 VECTOR_DTYPE = np.dtype([("term", "<u4"), ("weight", "<f2")])
 _SHINGLE = 3
-LEDE, LEDE_BOOST = 80, 1.5
-BIGRAMS = False
+# Words of the first 80 tokens (headline and lede, where a story states its claim) weigh 1.5 times
+# more: on LLMFake that lifted B-cubed F1 by about 0.01; 60/100 tokens or a boost of 2 did no better.
+_LEDE, _LEDE_BOOST = 80, 1.5
+# Each article is indexed under its 16 heaviest words too: with people and LSH alone, 67 of 679
+# later versions of an LLMFake story had no earlier version among their candidates; with them, 9.
+_INDEX_TERMS = 16
 _ROWS = 4  # LSH rows per band: 16 bands of 4 find pairs with Jaccard >= ~0.5, rarely below 0.2
 _TOKEN = re.compile(r"[^\W_]+")
-# Words too common in news to tell stories apart; measured on LLMFake pairs, a stop list does as
-# well as IDF weights for this and needs no corpus statistics at rating time.
+# Words too common in news to tell stories apart, left out before the 64 heaviest words are chosen
+# (the clusterer's IDF then weighs the rest).
 _COMMON = _STOP | frozenset("""said says say told tell tells added also would like just one two three
 new time year years get got go going know think really want make made see back first last still well way
 even many much people could according reportedly report reports source sources insider star stars show
@@ -110,27 +116,16 @@ def _signature(hashes: np.ndarray, num_perm: int) -> np.ndarray:
     return (h[:, None] * a + b).min(axis=0)
 
 
-def _vector(tokens: list[str], hashes: np.ndarray, people: Iterable[str]) -> np.ndarray:
-    """Top content words by 1 + log(count); ties keep text order, so headline words win."""
+def _vector(tokens: list[str], people: Iterable[str]) -> np.ndarray:
+    """Top content words by 1 + log(count), lede words boosted; ties keep text order."""
     names = {w for p in people for w in p.split()}
-    keep = [len(t) > 2 and t not in _COMMON and not t.isdigit() for t in tokens]
-    if BIGRAMS:
-        feats = []
-        for i, t in enumerate(tokens):
-            if keep[i]:
-                feats.append(t)
-                if i + 1 < len(tokens) and keep[i + 1]:
-                    feats.append(t + " " + tokens[i + 1])
-        counts: Counter[str] = Counter(feats)
-    else:
-        counts = Counter(t for t, k in zip(tokens, keep) if k)
+    counts = Counter(t for t in tokens if len(t) > 2 and t not in _COMMON and not t.isdigit())
     # Names count once: every story about a person repeats the name, so it says little about which
     # story this is (hard-pair AUC 0.964 -> 0.973 on LLMFake); shared people are scored separately.
     weights = {t: 1.0 if t in names else 1.0 + math.log(c) for t, c in counts.items()}
-    if LEDE_BOOST != 1.0:
-        for t in set(tokens[:LEDE]):
-            if t in weights:
-                weights[t] *= LEDE_BOOST
+    for t in set(tokens[:_LEDE]):
+        if t in weights:
+            weights[t] *= _LEDE_BOOST
     top = sorted(weights, key=weights.__getitem__, reverse=True)[:VECTOR_TERMS]
     out = np.zeros(VECTOR_TERMS, dtype=VECTOR_DTYPE)
     if top:
@@ -148,30 +143,15 @@ def entry_for(key: str, article: Article, story_id: str = "", *, num_perm: int =
     # The outlet's own name ("told Screen Ledger") is not a person in the story.
     outlet = names_key(article.outlet) if article.outlet else None
     people = tuple(p for p in find_people(text) if p != outlet)
-    return Entry(key, story_id, _signature(hashes, num_perm), people, article.date,
-                 _vector(tokens, hashes, people))
+    return Entry(key, story_id, _signature(hashes, num_perm), people, article.date, _vector(tokens, people))
 
 
-def _cosines(vec: np.ndarray, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Cosines of one sparse vector with k others given as (k, VECTOR_TERMS) term/weight rows."""
-    own_t, own_w = vec["term"], vec["weight"].astype(np.float32)
-    at = np.minimum(np.searchsorted(own_t, terms), len(own_t) - 1)
-    hit = own_t[at] == terms
-    return (weights.astype(np.float32) * own_w[at] * hit).sum(axis=1)
-
-
-def _people_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def similarity(a: Entry, b: Entry, *, people_weight: float = 0.1) -> float:
-    """How surely two articles tell one story: text similarity (the larger of content-vector cosine
-    and shingle Jaccard) plus `people_weight` times the Jaccard of their people."""
-    jac = float(np.mean(a.signature == b.signature))
-    cos = 0.0
-    if a.vector is not None and b.vector is not None:
-        cos = float(_cosines(a.vector, b.vector["term"][None], b.vector["weight"][None])[0])
-    return max(cos, jac) + people_weight * _people_jaccard(frozenset(a.people), frozenset(b.people))
+def _people_score(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard of two people sets, halved when they share only one name: one shared celebrity is
+    what different stories about her have in common; two shared names say more. (Same LLMFake F1
+    as plain Jaccard, and twice the margin for same-person, different-event pairs in the tests.)"""
+    shared = len(a & b)
+    return shared / len(a | b) * min(shared, 2) / 2 if shared else 0.0
 
 
 def _day(date: str | None) -> int:
@@ -200,9 +180,8 @@ class _Bands:
 
     def add(self, index: int, signature: np.ndarray) -> None:
         for band, key in enumerate(self._keys(signature)):
-            slot = index * self.bands + band
             self._prev.append(self._head.get(key, -1))
-            self._head[key] = slot
+            self._head[key] = index * self.bands + band
 
     def query(self, signature: np.ndarray, per_bucket: int) -> set[int]:
         found: set[int] = set()
@@ -217,34 +196,37 @@ class _Bands:
 class StoryClusterer:
     """Assigns articles to stories one at a time; `restore` rebuilds it from stored entries.
 
-    A new article's candidates are the articles that share an LSH bucket of its signature or one
-    of its people (each posting list keeps its `posting_cap` latest articles), dated within
-    `window_days` of it when both dates are known, at most `max_candidates` of them (most shared
-    people first, then the latest). It joins the story of its best-scoring candidate (`similarity`)
-    when that score reaches `threshold`, else starts a story.
+    Candidates for a new article: articles sharing an LSH bucket of its signature, one of its
+    people, or one of its 16 heaviest words (each posting list keeps its `posting_cap` latest
+    articles), dated within `window_days` of it when both dates are known; at most `max_candidates`,
+    those with most shared keys first. Each candidate scores its text similarity (the larger of
+    shingle Jaccard and the IDF-weighted cosine of the content vectors) plus `people_weight` times
+    the Jaccard of their people (halved when they share one name only). A story scores the mean of its best and its average candidate
+    score; the article joins the best story scoring `threshold` or more, else starts a story.
+    Defaults are tuned on half of LLMFake's stories (bench/cluster_quality.py).
     """
 
-    def __init__(self, *, threshold: float = 0.3, window_days: int = 30, num_perm: int = NUM_PERM,
+    def __init__(self, *, threshold: float = 0.2125, window_days: int = 30, num_perm: int = NUM_PERM,
                  people_weight: float = 0.1, max_candidates: int = 64, posting_cap: int = 32) -> None:
         self.threshold, self.window_days, self.num_perm = threshold, window_days, num_perm
         self.people_weight, self.max_candidates, self.posting_cap = people_weight, max_candidates, posting_cap
         self._index: dict[str, int] = {}
         self._story: list[str] = []
         self._people: list[frozenset[str]] = []
-        self._days = array.array("l")
+        self._days = array.array("q")
         self._sigs = np.zeros((0, num_perm), dtype=np.uint64)
         self._vecs = np.zeros((0, VECTOR_TERMS), dtype=VECTOR_DTYPE)
         self._bands = _Bands(num_perm)
-        self._postings: dict[str, deque[int]] = {}
-        self._term_postings: dict[int, deque[int]] = {}
-        self.index_terms = 16
-        self.use_idf = True
-        self.idf_mode = "log"
-        self.link = "mix"
-        self._df = np.zeros(_DF_MASK + 1, dtype=np.int32)
+        # Person name or word hash -> articles, latest last; lists trimmed to the cap now and then
+        # (a deque(maxlen) costs 600+ bytes even when it holds one article, as most do).
+        self._postings: dict[str | int, list[int]] = {}
+        self._df = np.zeros(_DF_MASK + 1, dtype=np.int32)  # articles per (hashed) vector word
 
     def __len__(self) -> int:
         return len(self._story)
+
+    def __bool__(self) -> bool:  # an empty clusterer is still a clusterer: `c or default` keeps it
+        return True
 
     def story_of(self, key: str) -> str | None:
         i = self._index.get(key)
@@ -252,7 +234,7 @@ class StoryClusterer:
 
     def restore(self, entries: Iterable[Entry]) -> None:
         """Index stored entries with their stored stories, in the order they were first added
-        (recency caps on postings depend on it)."""
+        (recency caps and word frequencies depend on it)."""
         for entry in entries:
             if entry.key not in self._index:
                 self._insert(entry)
@@ -271,90 +253,103 @@ class StoryClusterer:
         self._insert(done)
         return done, best is None
 
+    def similarity(self, a: Entry, b: Entry) -> float:
+        """The pair score the clusterer uses, with its current word frequencies."""
+        vec = np.zeros((1, VECTOR_TERMS), dtype=VECTOR_DTYPE)
+        if b.vector is not None:
+            vec[0] = b.vector
+        return float(self._scores(a, b.signature[None], vec, [frozenset(b.people)])[0])
+
+    def _reserve(self, rows: int) -> None:
+        if rows > len(self._sigs):  # grow by doubling: amortised O(1) appends of numpy rows
+            extra = max(rows, 64)
+            self._sigs = np.concatenate([self._sigs, np.zeros((extra, self.num_perm), dtype=np.uint64)])
+            self._vecs = np.concatenate([self._vecs, np.zeros(extra, dtype=(VECTOR_DTYPE, VECTOR_TERMS))])
+
     def _insert(self, entry: Entry) -> None:
         i = len(self._story)
-        if i == len(self._sigs):  # grow by doubling: amortised O(1) appends to numpy rows
-            self._sigs = np.concatenate([self._sigs, np.zeros_like(self._sigs, shape=(max(i, 64), self.num_perm))])
-            self._vecs = np.concatenate([self._vecs, np.zeros_like(self._vecs, shape=(max(i, 64), VECTOR_TERMS))])
+        self._reserve(i + 1)
         self._sigs[i] = entry.signature
-        if entry.vector is not None:
-            self._vecs[i] = entry.vector
+        self._vecs[i] = entry.vector if entry.vector is not None else 0
         self._index[entry.key] = i
         self._story.append(entry.story_id or story_id_for(entry.key))
         self._people.append(frozenset(entry.people))
         self._days.append(_day(entry.date))
         self._bands.add(i, entry.signature)
-        for person in entry.people:
-            self._postings.setdefault(person, deque(maxlen=self.posting_cap)).append(i)
-        for term in self._top_terms(entry):
-            self._term_postings.setdefault(term, deque(maxlen=self.posting_cap)).append(i)
+        for key in self._keys(entry):
+            posting = self._postings.setdefault(key, [])
+            posting.append(i)
+            if len(posting) >= 2 * self.posting_cap:
+                del posting[: -self.posting_cap]
         if entry.vector is not None:
             terms = entry.vector["term"]
             np.add.at(self._df, terms[terms != 0] & _DF_MASK, 1)
 
-    def _top_terms(self, entry: Entry) -> list[int]:
-        if entry.vector is None or not self.index_terms:
-            return []
-        top = np.argsort(-entry.vector["weight"], kind="stable")[: self.index_terms]
-        return [t for t in entry.vector["term"][top].tolist() if t]
+    @staticmethod
+    def _keys(entry: Entry) -> list[str | int]:
+        """Inverted-index keys: the people, and the heaviest words (as ints, apart from names)."""
+        keys: list[str | int] = list(entry.people)
+        if entry.vector is not None:
+            top = np.argsort(-entry.vector["weight"].astype(np.float32), kind="stable")[:_INDEX_TERMS]
+            keys += [t for t in entry.vector["term"][top].tolist() if t]
+        return keys
 
     def _candidates(self, entry: Entry) -> list[int]:
-        votes: Counter[int] = Counter()
+        ids: list[int] = []
         for i in self._bands.query(entry.signature, self.posting_cap):
-            votes[i] += 2  # a shared LSH bucket: likely a near-duplicate
-        for person in entry.people:
-            votes.update(self._postings.get(person, ()))
-        for term in self._top_terms(entry):
-            votes.update(self._term_postings.get(term, ()))
+            ids += (i, i)  # a shared LSH bucket counts twice: likely a near-duplicate
+        for key in self._keys(entry):
+            ids.extend(self._postings.get(key, ())[-self.posting_cap:])
+        if not ids:
+            return []
+        found, votes = np.unique(np.array(ids), return_counts=True)
         day = _day(entry.date)
         if day >= 0:
-            for i in list(votes):
-                if self._days[i] >= 0 and abs(self._days[i] - day) > self.window_days:
-                    del votes[i]
-        return sorted(votes, key=lambda i: (votes[i], i), reverse=True)[: self.max_candidates]
+            days = np.frombuffer(self._days, dtype=np.int64)[found]
+            near = (days < 0) | (np.abs(days - day) <= self.window_days)
+            found, votes = found[near], votes[near]
+        top = np.lexsort((-found, -votes))[: self.max_candidates]  # most votes, then the latest
+        return found[top].tolist()
 
     def _idf(self, terms: np.ndarray) -> np.ndarray:
+        # 1 - log(1 + df) / log(n + 52): 1 for an unseen word, low for a word in most articles.
+        # Scaled by log(n), so a threshold tuned on 600 articles still holds at 1,200 (plain
+        # log(n / df) grows with n and moved the best threshold). The 50 articles of prior keep a
+        # young index from calling every word of its one stored article common: the two seeds
+        # scored 0.23 alone with no prior, 0.37 with it, the LLMFake F1 the same.
         df = self._df[terms & _DF_MASK]
-        if self.idf_mode == "norm":
-            return np.maximum(1 - np.log1p(df) / math.log(len(self._story) + 2), 0.05).astype(np.float32)
-        return (np.log((len(self._story) + 1) / (df + 1)) + 1).astype(np.float32)
+        return np.maximum(1 - np.log1p(df) / math.log(len(self._story) + 52), 0.05).astype(np.float32)
 
-    def _text_scores(self, entry: Entry, rows: np.ndarray) -> np.ndarray:
-        text = (self._sigs[rows] == entry.signature).mean(axis=1)
-        if entry.vector is None:
-            return text
-        vecs = self._vecs[rows]
-        own_t, own_w = entry.vector["term"], entry.vector["weight"].astype(np.float32)
-        weights = vecs["weight"].astype(np.float32)
-        if self.use_idf:
-            own_w = own_w * self._idf(own_t)
-            weights = weights * self._idf(vecs["term"])
-        own_w = own_w / max(float(np.linalg.norm(own_w)), 1e-9)
-        weights = weights / np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-9)
-        at = np.minimum(np.searchsorted(own_t, vecs["term"]), len(own_t) - 1)
-        cos = (weights * own_w[at] * (own_t[at] == vecs["term"])).sum(axis=1)
-        return np.maximum(text, cos)
+    def _scores(self, entry: Entry, sigs: np.ndarray, vecs: np.ndarray, people: list[frozenset[str]]
+                ) -> np.ndarray:
+        """Pair scores of `entry` with k others (their signatures, vectors, people) in one pass."""
+        text = (sigs == entry.signature).mean(axis=1)
+        if entry.vector is not None:
+            own_t = entry.vector["term"]
+            own_w = entry.vector["weight"].astype(np.float32) * self._idf(own_t)
+            own_w /= max(float(np.linalg.norm(own_w)), 1e-9)
+            weights = vecs["weight"].astype(np.float32) * self._idf(vecs["term"])
+            weights /= np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-9)
+            at = np.minimum(np.searchsorted(own_t, vecs["term"]), len(own_t) - 1)
+            text = np.maximum(text, (weights * own_w[at] * (own_t[at] == vecs["term"])).sum(axis=1))
+        own = frozenset(entry.people)
+        return text + self.people_weight * np.array([_people_score(own, p) for p in people])
 
     def _best_story(self, entry: Entry) -> str | None:
         cands = self._candidates(entry)
         if not cands:
             return None
-        text = self._text_scores(entry, np.array(cands))
-        people = frozenset(entry.people)
-        scores = text + self.people_weight * np.array([_people_jaccard(people, self._people[i]) for i in cands])
-        groups: dict[str, list[int]] = {}
-        for k, i in enumerate(cands):
-            groups.setdefault(self._story[i], []).append(k)
-        best = None
-        for story, ks in groups.items():
-            sc = scores[ks]
-            if self.link == "max":
-                val = sc.max()
-            elif self.link == "mean":
-                val = sc.mean()
-            else:
-                val = 0.5 * (sc.max() + sc.mean())
-            key = (val, -min(cands[k] for k in ks))
-            if best is None or key > best[0]:
-                best = (key, story)
-        return best[1] if best and best[0][0] >= self.threshold else None
+        rows = np.array(cands)
+        scores = self._scores(entry, self._sigs[rows], self._vecs[rows], [self._people[i] for i in cands])
+        by_story: dict[str, list[float]] = {}
+        first: dict[str, int] = {}
+        for i, score in zip(cands, scores.tolist()):
+            story = self._story[i]
+            by_story.setdefault(story, []).append(score)
+            first[story] = min(first.get(story, i), i)
+        # Half best, half mean: one lucky pair with a story's member counts less than agreement
+        # with all of it (B-cubed F1 +0.005 to +0.01 over the best pair alone).
+        ranked = {s: (max(v) + sum(v) / len(v)) / 2 for s, v in by_story.items()}
+        # Ties go to the older story: the same choice whatever came in between.
+        best = max(ranked, key=lambda s: (ranked[s], -first[s]))
+        return best if ranked[best] >= self.threshold else None

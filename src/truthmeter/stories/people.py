@@ -51,6 +51,7 @@ palace castle chapel cathedral court gala fair enquirer press bros diaries week 
 lies wars war eye theory association article company resort minister envoy nation upper role
 actress actor things minds raider eagles patriots cavaliers lakers league united national states
 kingdom emirates republican democratic convention committee foundation institute agency office st six
+guild cancel play last
 instagram's insider insiders source sources report reports reportedly rep reps breaking exclusive
 shocking update watch photos photo video videos pics pic inc llc ltd co corp""".split())
 # A name does not start with an everyday word: "Big Little Lies", "Mean Girls", "Good Morning".
