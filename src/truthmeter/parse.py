@@ -9,13 +9,12 @@ never end up in the body, which is the only text the model sees.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import math
 import re
 
 from .errors import ParseError
 from .ingest.html import extract_html
-from .types import Article, Quote, RawDocument
+from .types import Article, Quote, RawDocument, content_hash
 
 __all__ = ["parse", "parse_text", "content_hash", "normalize_date", "extract_quotes"]
 
@@ -47,11 +46,6 @@ _ISO = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
 _US = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
 _MONTH_DAY = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
-
-
-def content_hash(title: str, body: str) -> str:
-    """Full sha256 hex of title + newline + body: the id of an article that brings none."""
-    return hashlib.sha256(f"{title}\n{body}".encode("utf-8")).hexdigest()
 
 
 def parse(doc: RawDocument) -> Article:

@@ -111,11 +111,10 @@ def _worker_rate(articles: list[Article]) -> list[RatedArticle]:
 
 def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthModel, workers: int
                   ) -> Iterator[tuple[list[Article | ParseError], list[RatedArticle]]]:
-    first = next(chunks, None)
-    second = next(chunks, None) if first is not None else None
-    chunks = chain(c for c in (first, second) if c is not None) if second is None else chain([first, second], chunks)
+    head = list(islice(chunks, 2))
+    chunks = chain(head, chunks)
     # One batch is rated in-process: forking would cost more than it saves.
-    if workers <= 1 or second is None or "fork" not in mp.get_all_start_methods():
+    if workers <= 1 or len(head) < 2 or "fork" not in mp.get_all_start_methods():
         for chunk in chunks:
             yield chunk, rate(_articles(chunk), model)
         return
@@ -177,7 +176,7 @@ def evaluate(articles: Iterable[Article], model: TruthModel | None = None) -> Me
     When these are exactly the articles the model's calibrator was fitted on, the probabilities
     are cross-fitted (each article's calibrator never saw it), as in the model card.
     """
-    from truthmeter.model.train import cross_fitted, fingerprint
+    from truthmeter.model.train import cross_fitted
 
     model = model or load_model()
     labelled = [a for a in articles if a.label is not None]
@@ -186,7 +185,7 @@ def evaluate(articles: Iterable[Article], model: TruthModel | None = None) -> Me
     is_true = np.array([1 - int(a.label) for a in labelled])  # type: ignore[arg-type]
     docs = [make_doc(a) for a in labelled]
     scores = np.concatenate([model.scores(model.features(chunk)) for chunk in _batches(docs, 2048)])  # type: ignore
-    if model.meta.get("calibration_fingerprint") == fingerprint(labelled):
+    if calibrated_on(labelled, model):
         p_true = cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)))
     else:
         p_true = model.calibrator(scores) if model.calibrator else 1 / (1 + np.exp(-scores))

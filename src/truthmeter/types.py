@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 
-__all__ = ["Origin", "RawDocument", "Quote", "Article", "Signal", "Verdict", "Label", "Rating", "RatedArticle",
+__all__ = ["content_hash", "Origin", "RawDocument", "Quote", "Article", "Signal", "Verdict", "Label", "Rating", "RatedArticle",
            "Stance", "FactCheck", "Story"]
+
+
+def content_hash(title: str, body: str) -> str:
+    """Full sha256 hex of title + newline + body: an article's identity in the store, and its id
+    (first 16 hex) when the input brings none."""
+    return hashlib.sha256(f"{title}\n{body}".encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from truthmeter.errors import ModelError
+from truthmeter.features.outlet import outlet_key
 from truthmeter.types import Article
 
 __all__ = ["Doc", "Span", "FeatureFamily", "FACT_CHECKERS", "make_doc", "register", "create", "registry"]
@@ -99,8 +100,6 @@ def make_doc(article: Article, window: int = WINDOW_TOKENS) -> Doc:
     shift = len(article.title) + 2 if article.title_in_text else 0
     quotes = tuple(QuoteSpan(q.start + shift, q.end + shift, not (q.speaker and _ANON.search(q.speaker)))
                    for q in article.quotes if q.speaker and q.end + shift <= len(text))
-    from truthmeter.features.outlet import outlet_key
-
     return Doc(text, tokens, offsets, quotes, outlet_key(article))
 
 
@@ -114,7 +113,6 @@ class FeatureFamily(Protocol):
 
     def transform(self, docs: Sequence[Doc]) -> sp.csr_matrix: ...
 
-    def column_name(self, column: int, doc: Doc) -> str: ...
 
     def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray, top: int | None = None
                   ) -> list[tuple[str, float, Span | None]]:

@@ -90,8 +90,6 @@ class CueFamily:
     def transform(self, docs: Sequence[Doc]) -> sp.csr_matrix:
         return sp.csr_matrix(self._raw(docs) / self.std)
 
-    def column_name(self, column: int, doc: Doc) -> str:
-        return self.cues[column][0]
 
     def attribute(self, doc: Doc, cols: np.ndarray, vals: np.ndarray, top: int | None = None
                   ) -> list[tuple[str, float, Span | None]]:

@@ -79,8 +79,6 @@ class Lexical:
         w, c = self._counts(docs)
         return sp.hstack([self._weigh(w, self.idf_word), self._weigh(c, self.idf_char)], format="csr")
 
-    def column_name(self, column: int, doc: Doc) -> str:
-        return "word n-gram" if column < self.word_n else "char n-gram"
 
     def _span(self, doc: Doc, a: int, b: int) -> Span:
         start, end = doc.offsets[a][0], doc.offsets[b][1]

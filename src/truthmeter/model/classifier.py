@@ -97,18 +97,20 @@ class TruthModel:
         The weights plus `intercept` sum exactly to the score (the explanation is the model). With
         `top`, each family returns only its `top` largest, which contain the overall `top` largest.
         """
-        row = self.features([doc]) if row is None else row
-        out, offset = [], 0
-        cols, vals = row.indices, row.data * self.coef[row.indices]
-        for fam in self.families:
-            sel = (cols >= offset) & (cols < offset + fam.n_features) & (vals != 0)
-            out.extend(Contribution(n, w, s) for n, w, s in fam.attribute(doc, cols[sel] - offset, vals[sel], top))
-            offset += fam.n_features
-        return out
+        return self._family_contributions([doc], self.features([doc]) if row is None else row, top)[0]
 
     def explain_batch(self, docs: Sequence[Doc], X: sp.csr_matrix, top: int) -> list[list[Contribution]]:
-        """`contributions(doc, top=top)` for every doc of a batch whose features `X` were just computed."""
-        contrib = X.copy()
+        """`contributions(doc, top=top)` for every doc of a batch whose features `X` were just computed,
+        plus each known outlet's shift (applied to the calibrated log-odds, see `adjust`)."""
+        out = self._family_contributions(docs, X, top)
+        for parts, doc, shift in zip(out, docs, self.outlet_shifts(docs)):
+            if shift:
+                parts.append(Contribution(f"{OUTLET}:{doc.outlet}", shift, None))
+        return out
+
+    def _family_contributions(self, docs: Sequence[Doc], X: sp.csr_matrix, top: int | None
+                              ) -> list[list[Contribution]]:
+        contrib = sp.csr_matrix(X, copy=True)
         contrib.data = contrib.data * self.coef[contrib.indices]
         out: list[list[Contribution]] = [[] for _ in docs]
         offset = 0
@@ -122,9 +124,6 @@ class TruthModel:
                 for i, d in enumerate(docs)]
             for parts, found in zip(out, per_doc):
                 parts.extend(Contribution(n, w, s) for n, w, s in found if w != 0.0)
-        for parts, doc, shift in zip(out, docs, self.outlet_shifts(docs)):
-            if shift:  # applied to the calibrated log-odds (see `adjust`)
-                parts.append(Contribution(f"{OUTLET}:{doc.outlet}", shift, None))
         return out
 
     def save(self, path: str | Path) -> Path:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
-from truthmeter.types import FactCheck, RatedArticle, Signal, Stance, Story
+from truthmeter.types import FactCheck, RatedArticle, Signal, Stance, Story, content_hash
 
 __all__ = ["Store", "StoredArticle", "content_hash", "HASH_PREFIX_MIN", "StoryLink", "StoryMemberRow",
            "StoryUpdate", "StoredStory", "OutletCount", "signals_to_json", "signals_from_json"]
 
 # Shorter prefixes collide too often to be a useful handle for a person typing them.
 HASH_PREFIX_MIN = 6
-
-
-def content_hash(title: str, body: str) -> str:
-    """Identity of an article's content: two files carrying the same story store it once."""
-    return hashlib.sha256(f"{title}\n{body}".encode("utf-8")).hexdigest()
 
 
 def signals_to_json(signals: Iterable[Signal]) -> str:
