@@ -22,7 +22,7 @@ import numpy as np
 import truthmeter
 from truthmeter.model import TrainConfig, train
 from truthmeter.model.robustness import by_origin, pair_robustness, tone_robustness
-from truthmeter.model.train import without_overlap
+from truthmeter.model.train import rewrites_of_fakes, without_overlap
 
 KINDS = ("paraphrase", "rewrite", "open_ended")
 CONFIG = TrainConfig(families=("lexical.v1", "sourcing.v1"), calibrate_on="val")
@@ -42,17 +42,14 @@ def half(article: truthmeter.Article) -> int:
 
 
 def training_rows(llm: dict[str, tuple[list, list]], val: list, exclude: int) -> list:
+    """What the shipped recipe trains on from LLMFake, for the stories outside fold `exclude`: each
+    human original once (the three files share them) and the ChatGPT versions of the fakes."""
     rows, seen = [], set()
     for originals, versions in llm.values():
-        kept, _ = without_overlap([o for o in originals if half(o) != exclude], val)
-        ok = {str(o.origin) for o in kept}
-        for o, v in zip(originals, versions):
-            if str(o.origin) in ok:
-                if o.id not in seen:
-                    rows.append(o)
-                    seen.add(o.id)
-                if o.label == 1:
-                    rows.append(v)
+        inside = [o for o in originals if half(o) != exclude]
+        kept, _ = without_overlap(inside, val)
+        rows += [o for o in kept if not (o.id in seen or seen.add(o.id))]
+        rows += rewrites_of_fakes(inside, versions, val)
     return rows
 
 

@@ -261,15 +261,10 @@ def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple
 
 
 def _augmentation(paths: Iterable[str], field: str, val_set: list) -> list:
-    """The rewritten versions of the fakes in `paths`, except those whose original is a val story
-    (its rewrite would carry the val label into training). Real rows' versions are copies: skipped."""
-    from truthmeter.model.train import without_overlap
+    from truthmeter.model.train import rewrites_of_fakes
 
     paths = list(paths)
-    originals = {str(a.origin): a for a in _labelled(paths, None)}
-    kept, _ = without_overlap(list(originals.values()), val_set)
-    allowed = {str(a.origin) for a in kept if a.label == 1}
-    return [v for v in _labelled(paths, field) if str(v.origin) in allowed]
+    return rewrites_of_fakes(_labelled(paths, None), _labelled(paths, field), val_set) if paths else []
 
 
 def _outlet_articles(specs: Iterable[str]) -> list:

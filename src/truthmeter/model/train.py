@@ -18,7 +18,7 @@ from truthmeter.model.classifier import TruthModel
 from truthmeter.model.evaluate import Metrics, best_threshold, metrics
 from truthmeter.types import Article
 
-__all__ = ["TrainConfig", "TrainResult", "train", "training_view", "without_overlap", "fingerprint",
+__all__ = ["TrainConfig", "TrainResult", "train", "training_view", "without_overlap", "rewrites_of_fakes", "fingerprint",
            "cross_fitted"]
 
 DEFAULT_FAMILIES = ("lexical.v1", "sourcing.v1", "hedging.v1", "sensational.v1", "denial.v1")
@@ -66,6 +66,16 @@ def without_overlap(articles: Sequence[Article], held_out: Sequence[Article], pr
     seen = {make_doc(a).tokens[:prefix] for a in held_out}
     keep = [a for a in articles if make_doc(a).tokens[:prefix] not in seen]
     return keep, len(articles) - len(keep)
+
+
+def rewrites_of_fakes(originals: Sequence[Article], versions: Sequence[Article],
+                      held_out: Sequence[Article]) -> list[Article]:
+    """Rewritten versions of fake articles to train on, matched to their originals by file and line,
+    except those whose original is a held-out story (its rewrite would carry the held-out label
+    into training). Real rows' versions are copies in LLMFake: skipped."""
+    kept, _ = without_overlap(list(originals), held_out)
+    allowed = {str(a.origin) for a in kept if a.label == 1}
+    return [v for v in versions if str(v.origin) in allowed]
 
 
 def _labels(articles: Sequence[Article]) -> np.ndarray:
