@@ -3,14 +3,21 @@ and how to call the installed command line."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
+import sqlite3
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import pytest
+
+import pg
 
 # The console script installed next to this interpreter, else the module itself.
 _SCRIPT = Path(sys.executable).with_name("truthmeter")
@@ -92,6 +99,8 @@ def bulk_rows(n: int, seed: int = 1) -> list[dict[str, object]]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "shared_data: uses ../shared/data (runs in the normal suite; "
                                        "skips with a message when the data is absent)")
+    config.addinivalue_line("markers", "postgres: runs against PostgreSQL (a throwaway server, or "
+                                       "$TRUTHMETER_TEST_PG); skips where there is none, fails under CI=true")
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -138,3 +147,90 @@ def fast_model_dir(tmp_path_factory: pytest.TempPathFactory, labelled_articles: 
     config = TrainConfig(families=("sourcing.v1", "hedging.v1", "sensational.v1", "denial.v1"), folds=3,
                          name="fast-test-model")
     return train(labelled_articles, config=config).model.save(tmp_path_factory.mktemp("fast") / "model")
+
+
+# ---- storage backends: every storage test runs on SQLite and on PostgreSQL ----
+#
+#     def test_something(db_target):          # parametrised: [sqlite], [postgres]
+#         with open_store(db_target) as store: ...
+#
+# PostgreSQL is a throwaway server started once per session (tests/pg.py: initdb + pg_ctl on a free
+# loopback port), or the server at $TRUTHMETER_TEST_PG; each test gets a new, empty schema of it.
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@dataclass(frozen=True)
+class PgServer:
+    url: str  # a superuser URL of a database the tests create schemas in
+    unaccent: bool  # whether search can ignore accents there
+
+
+def _no_postgres(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL tests must run in CI: {reason}", pytrace=False)
+    pytest.skip(f"no PostgreSQL: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _no_postgres("psycopg is not installed (pip install -e '.[postgres]')")
+    with ExitStack() as stack:
+        url = os.environ.get(pg.ENV_URL)
+        if not url:
+            if pg.server_binaries() is None:
+                _no_postgres(f"server binaries (initdb, pg_ctl) not found; install PostgreSQL or set {pg.ENV_URL}")
+            try:
+                url = stack.enter_context(pg.throwaway_cluster())
+            except pg.PgUnavailable as exc:
+                _no_postgres(str(exc))
+        yield PgServer(url, pg.prepare_server(url))
+
+
+@pytest.fixture()
+def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """fresh_db("sqlite" | "postgres") -> the target of a new, empty database (a file path, or the URL
+    of a new schema, dropped after the test)."""
+    made: list[tuple[str, str]] = []
+    numbers = itertools.count()
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            return str(tmp_path / f"db{next(numbers)}.db")
+        server: PgServer = request.getfixturevalue("pg_server")
+        url = pg.fresh_schema_url(server.url)
+        made.append((url, server.url))
+        return url
+
+    yield make
+    for url, root in made:
+        pg.drop_schema(url, root)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture()
+def db_target(backend: str, fresh_db: Callable[[str], str]) -> str:
+    """A new, empty database of each backend."""
+    return fresh_db(backend)
+
+
+@contextmanager
+def raw_db(target: str) -> Iterator[Any]:
+    """A connection of its own to the database at `target`, autocommit, `?` placeholders on both backends."""
+    if target.startswith(("postgresql://", "postgres://")):
+        from truthmeter.store.postgres import connect
+
+        conn = connect(target)
+    else:
+        conn = sqlite3.connect(target, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()

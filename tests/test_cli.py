@@ -334,7 +334,8 @@ def test_help_for_every_command(command: str) -> None:
 def test_top_level_help_and_version() -> None:
     result = run_cli("--help")
     assert result.returncode == 0 and result.stdout.startswith("Usage: truthmeter ")
-    assert set(main.commands) == {"rate", "ingest", "list", "show", "train", "eval", "stories", "story", "outlets"}
+    assert set(main.commands) == {"rate", "ingest", "list", "show", "train", "eval", "stories", "story", "outlets",
+                                  "user", "token", "export", "serve"}
     for command in main.commands:
         assert f"  {command} " in result.stdout
     version = invoke("--version")

@@ -211,3 +211,32 @@ def test_evaluate_without_labels_is_a_data_error() -> None:
     with pytest.raises(DataError) as err:
         truthmeter.evaluate(truthmeter.read(SEEDS))
     assert str(err.value) == "no labelled articles to evaluate (need a label field: 1 = fake, 0 = real)"
+
+
+def test_submitted_text_with_and_without_a_title() -> None:
+    pasted = "Star Jane Roe Is Fine, Rep Says\n\nby Ann Writer\n\nJane Roe's rep told People on Monday that she is fine.\n\nImage: Getty"
+    a = truthmeter.pipeline.submitted(text=pasted)
+    assert (a.title, a.author) == ("Star Jane Roe Is Fine, Rep Says", "Ann Writer")
+    assert a.body == "Jane Roe's rep told People on Monday that she is fine."
+    b = truthmeter.pipeline.submitted(text="Jane Roe's rep told People she is fine.", title="Jane Roe is fine")
+    assert (b.title, b.body) == ("Jane Roe is fine", "Jane Roe's rep told People she is fine.")
+    assert b.origin is not None and b.origin.path == "submitted"
+
+
+@pytest.mark.parametrize("kwargs, why", [({"text": "   "}, "submitted: no text given"),
+                                         ({}, "submitted: no text given"),
+                                         ({"url": "http://127.0.0.1:9/none"}, "http://127.0.0.1:9/none: ")])
+def test_submitted_bad_input_is_a_parse_error(kwargs: dict, why: str) -> None:
+    with pytest.raises(ParseError) as e:
+        truthmeter.pipeline.submitted(**kwargs)
+    assert str(e.value).startswith(why)
+
+
+def test_ingest_articles_stores_articles_and_passes_errors(tmp_path: Path) -> None:
+    good = truthmeter.pipeline.submitted(text="Jane Roe's rep told People she is fine.", title="Jane Roe is fine")
+    bad = ParseError("x.jsonl", 3, "not JSON")
+    with truthmeter.open_store(tmp_path / "t.db") as store:
+        report = truthmeter.pipeline.ingest_articles([good, bad], store)
+        assert (report.read, report.new, report.new_stories, [str(e) for e in report.errors]) == (
+            1, 1, 1, ["x.jsonl:3: not JSON"])
+        assert store.get(good.id) is not None

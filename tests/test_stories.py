@@ -1,11 +1,12 @@
-"""Stories end to end on real SQLite: migration 3, story rows written with their article batch,
-ingest placing articles online (one by one = all at once), the seeds as one story rated 10, and the
-`stories`, `story` and `outlets` commands."""
+"""Stories end to end on real databases: migration 3, story rows written with their article batch,
+ingest placing articles online (one by one = all at once), the seeds as one story rated 10 (each of
+these on SQLite and on PostgreSQL), and the `stories`, `story` and `outlets` commands (on SQLite;
+tests/test_postgres_cli.py runs the commands on PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Iterable
 
@@ -14,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 import truthmeter
-from conftest import SEEDS
+from conftest import SEEDS, raw_db
 from truthmeter.cli import main
 from truthmeter.errors import StoreError
 from truthmeter.parse import extract_quotes
 from truthmeter.rating import verdict_for
 from truthmeter.store import LATEST_VERSION, Store, StoryLink, StoryUpdate, content_hash, open_store
-from truthmeter.store.migrations import MIGRATIONS, split_statements
+from truthmeter.store.dialect import POSTGRES, SQLITE
 from truthmeter.stories.cluster import Entry
 from truthmeter.stories.service import StoryService, decode_array, encode_array, entry_of
 from truthmeter.types import Article, FactCheck, Label, RatedArticle, Rating, Signal, Stance, Story, Verdict
@@ -54,13 +55,13 @@ def partition(store: Store) -> set[tuple[frozenset[str], int]]:
 
 # ---- store ----
 
-def test_story_rows_written_read_and_filtered(tmp_path: Path) -> None:
+def test_story_rows_written_read_and_filtered(db_target: str) -> None:
     items = [rated(0, "Gossip Cop", 1.0, fc=10), rated(1, "Page Wire", 0.3), rated(2, None, 0.1)]
     fc = FactCheck(link(items[0], "s1").content_hash, "a0", 10, "rating", "Story 0", "Gossip Cop", story_id="s1")
     update = StoryUpdate(stories=(story("s1", 10, 10), story("s2", 1)),
                          links=(link(items[0], "s1", ("khloe kardashian",)), link(items[1], "s1", ("lamar odom",)),
                                 link(items[2], "s2", ("ivo orlby",))), fact_checks=(fc,))
-    with open_store(tmp_path / "s.db") as store:
+    with open_store(db_target) as store:
         assert store.add(items, stories=update) == 3
         assert store.known_hashes([link(items[1], "").content_hash, "f" * 64]) == {link(items[1], "").content_hash}
         assert [s.id for s in store.list_stories()] == ["s2", "s1"]  # newest article first
@@ -84,33 +85,31 @@ def test_story_rows_written_read_and_filtered(tmp_path: Path) -> None:
         assert store.count_stories() == 2 and store.unlinked(10) == []
 
 
-def test_story_rows_and_articles_commit_together(tmp_path: Path) -> None:
+def test_story_rows_and_articles_commit_together(db_target: str) -> None:
     bad = StoryUpdate(stories=(story("s1", 5),), links=(link(rated(9), "s1"),))  # article 9 is nowhere
-    with open_store(tmp_path / "s.db") as store:
-        with pytest.raises(StoreError, match="FOREIGN KEY"):
+    with open_store(db_target) as store:
+        with pytest.raises(StoreError, match="(?i)foreign key"):
             store.add([rated(0)], stories=bad)
         assert store.count() == 0 and store.count_stories() == 0
 
 
-def test_a_story_whose_articles_another_writer_placed_is_dropped(tmp_path: Path) -> None:
+def test_a_story_whose_articles_another_writer_placed_is_dropped(db_target: str) -> None:
     item = rated(0)
-    with open_store(tmp_path / "s.db") as store:
+    with open_store(db_target) as store:
         store.add([item], stories=StoryUpdate(stories=(story("s1", 8),), links=(link(item, "s1"),)))
         late = StoryUpdate(stories=(story("s9", 2),), links=(link(item, "s9"),))  # same article, other story
         assert store.add([item], stories=late) == 0
         assert [s.id for s in store.list_stories()] == ["s1"]
 
 
-def test_migrates_a_v2_database_and_backfills_its_articles(tmp_path: Path) -> None:
-    path = tmp_path / "v2.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for version, sql in MIGRATIONS[:2]:
-        for statement in split_statements(sql):
-            conn.execute(statement)
-    conn.execute("INSERT INTO schema_version (version) VALUES (2)")
-    conn.close()
-    with open_store(path) as store:
-        assert store.schema_version() == LATEST_VERSION == 3
+def test_migrates_a_v2_database_and_backfills_its_articles(backend: str, db_target: str) -> None:
+    dialect = POSTGRES if backend == "postgres" else SQLITE
+    with raw_db(db_target) as conn:
+        for _, sql in dialect.migrations()[:2]:
+            dialect.run_script(conn, sql)
+        conn.execute("INSERT INTO schema_version (version) VALUES (2)")
+    with open_store(db_target) as store:
+        assert store.schema_version() == LATEST_VERSION == 4
         store.add(truthmeter.rate(list(truthmeter.read(SEED_FILES))))  # as a v2 ingest would have
         assert store.count_stories() == 0 and len(store.unlinked(10)) == 2
         report = truthmeter.ingest([], store)
@@ -119,9 +118,9 @@ def test_migrates_a_v2_database_and_backfills_its_articles(tmp_path: Path) -> No
         assert (len(s.article_ids), s.story_rating, s.fact_check_rating) == (2, 10, 10)
 
 
-def test_entry_encoding_roundtrip(tmp_path: Path) -> None:
+def test_entry_encoding_roundtrip(db_target: str) -> None:
     (a,) = truthmeter.read(SEED_FILES[0])
-    with open_store(tmp_path / "s.db") as store:
+    with open_store(db_target) as store:
         service = StoryService(store)
         truthmeter.ingest([SEED_FILES[0]], store)
         (stored,) = list(store.story_links())
@@ -169,9 +168,9 @@ def ingest_with(store: Store, items: list[RatedArticle]) -> None:
     store.add(items, stories=service.plan(service.new_items(items)))
 
 
-def test_stances_follow_the_claim_whatever_the_order(tmp_path: Path) -> None:
+def test_stances_follow_the_claim_whatever_the_order(backend: str, fresh_db: Callable[[str], str]) -> None:
     items = [vantreece("denial"), vantreece("rumour"), vantreece("check")]
-    with open_store(tmp_path / "each.db") as store:
+    with open_store(fresh_db(backend)) as store:
         ingest_with(store, items[:1])
         (alone,) = store.list_stories()
         assert alone.title == "Rep: Marisol Vantreece Not Engaged" and alone.story_rating == 9
@@ -180,7 +179,7 @@ def test_stances_follow_the_claim_whatever_the_order(tmp_path: Path) -> None:
         assert two.title == "Marisol Vantreece Secretly Engaged" and two.story_rating == 1
         ingest_with(store, items[2:])
         each = store.get_story("s-vantreece")
-    with open_store(tmp_path / "all.db") as store:
+    with open_store(fresh_db(backend)) as store:
         ingest_with(store, items)
         together = store.get_story("s-vantreece")
     for detail in (each, together):
@@ -192,8 +191,8 @@ def test_stances_follow_the_claim_whatever_the_order(tmp_path: Path) -> None:
 
 # ---- ingest ----
 
-def test_the_seeds_are_one_story_rated_10(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.db") as store:
+def test_the_seeds_are_one_story_rated_10(db_target: str) -> None:
+    with open_store(db_target) as store:
         report = truthmeter.ingest(SEED_FILES, store)
         assert (report.new, report.new_stories) == (2, 1)
         (s,) = store.list_stories()
@@ -207,35 +206,36 @@ def test_the_seeds_are_one_story_rated_10(tmp_path: Path) -> None:
     assert (fc.rating, fc.basis, fc.outlet) == (10, "rating", "Gossip Cop")
 
 
-def test_one_by_one_equals_all_at_once_and_restores(tmp_path: Path) -> None:
+def test_one_by_one_equals_all_at_once_and_restores(backend: str, fresh_db: Callable[[str], str]) -> None:
     files = [*SEED_FILES, *sorted(EXAMPLES.iterdir())]
-    with open_store(tmp_path / "all.db") as store:
+    with open_store(fresh_db(backend)) as store:
         truthmeter.ingest(files, store)
         together = partition(store)
-    for f in files:  # a new store (and clusterer, restored from the file) per file
-        with open_store(tmp_path / "each.db") as store:
+    each = fresh_db(backend)
+    for f in files:  # a new store (and clusterer, restored from the database) per file
+        with open_store(each) as store:
             truthmeter.ingest([f], store)
-    with open_store(tmp_path / "each.db") as store:
+    with open_store(each) as store:
         assert partition(store) == together
         again = truthmeter.ingest(files, store)  # nothing new: no story changes
         assert (again.new, again.new_stories, again.updated_stories) == (0, 0, 0)
         assert partition(store) == together
 
 
-def test_second_seed_joins_the_stored_story(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.db") as store:
+def test_second_seed_joins_the_stored_story(db_target: str) -> None:
+    with open_store(db_target) as store:
         truthmeter.ingest([SEED_FILES[1]], store)
         (before,) = store.list_stories()
         assert before.fact_check_rating is None
-    with open_store(tmp_path / "s.db") as store:
+    with open_store(db_target) as store:
         report = truthmeter.ingest([SEED_FILES[0]], store)
         (after,) = store.list_stories()
     assert (report.new_stories, report.updated_stories) == (0, 1)
     assert after.id == before.id and (after.story_rating, after.fact_check_rating) == (10, 10)
 
 
-def test_the_examples_fact_check_story_is_rated_1(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.db") as store:
+def test_the_examples_fact_check_story_is_rated_1(db_target: str) -> None:
+    with open_store(db_target) as store:
         truthmeter.ingest([EXAMPLES], store)
         stories = store.list_stories()
     (checked,) = [s for s in stories if "501cec57c7ec92cb" in s.article_ids]

@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Iterable, Iterator, TypeVar
 
 import click
 
@@ -16,10 +16,13 @@ from truthmeter.errors import ParseError, TruthmeterError
 from truthmeter.publish import FORMATS, writer_for
 from truthmeter.types import RatedArticle, Verdict
 
+if TYPE_CHECKING:
+    from truthmeter.engines import DaskEngine, Shard
+
 T = TypeVar("T")
 
 db_option = click.option("--db", envvar="TRUTHMETER_DB", default=None,
-                         help="SQLite file (default: a per-user data path; env TRUTHMETER_DB).")
+                         help="SQLite file or postgresql:// URL (default: a per-user SQLite file; env TRUTHMETER_DB).")
 model_option = click.option("--model", "model_dir", envvar="TRUTHMETER_MODEL", default=None,
                             type=click.Path(file_okay=False), help="Model directory (default: the shipped model).")
 format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
@@ -61,18 +64,32 @@ def main() -> None:
     """truthmeter: rate celebrity and entertainment news from 0 (false) to 10 (true)."""
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True)
-@format_option
-@model_option
-@text_field_option
-@workers_option
-def rate(paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: str | None, workers: int) -> None:
-    """Rate articles in files, folders (recursive), '-' (stdin) or URLs."""
-    model = pipeline.load_model(model_dir)
+engine_option = click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                             help="local: processes on this machine; dask: a Dask cluster (pip install "
+                                  "'truthmeter[dask]'), JSONL/CSV/Parquet split into parallel parts.")
+scheduler_option = click.option("--scheduler", default=None, metavar="ADDRESS",
+                                help="Dask scheduler, e.g. tcp://HOST:8786 (default: a local cluster of --workers "
+                                     "processes).")
+blocksize_option = click.option("--blocksize", default=None, type=click.IntRange(min=1), metavar="BYTES",
+                                help="Dask engine: input bytes per task (default: by file size, up to 2 MB).")
+
+
+def _local_only(**given: object) -> None:
+    used = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
+    if used:
+        raise click.UsageError(f"{', '.join(used)} only with --engine dask")
+
+
+def _dask_engine(scheduler: str | None, workers: int, blocksize: int | None) -> DaskEngine:
+    from truthmeter.engines import DaskEngine
+
+    return DaskEngine(scheduler, workers=workers, blocksize=blocksize)
+
+
+def _print_rated(stream: Iterable[RatedArticle | ParseError], fmt: str) -> int:
+    """Rated articles to stdout and errors to stderr, as they come; the number of errors."""
     out = writer_for(fmt, click.get_text_stream("stdout"))
     failed = 0
-    stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers)
     for item in _progress(stream, "rated"):
         if isinstance(item, ParseError):
             failed += 1
@@ -80,7 +97,60 @@ def rate(paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: st
         else:
             out.write(item)
     out.close()
-    sys.exit(1 if failed else 0)
+    return failed
+
+
+def _write_shards(shards: Iterable[Shard], out_dir: str) -> int:
+    """Errors to stderr in input order, a live count when stderr is a terminal; the number of errors."""
+    failed = rated = written = 0
+    live = sys.stderr.isatty()
+    for shard in shards:
+        for error in shard.errors:
+            _error(error)
+        failed, rated, written = failed + len(shard.errors), rated + shard.rated, written + bool(shard.url)
+        if live:
+            click.echo(f"\rrated {rated}", err=True, nl=False)
+    click.echo(("\r" if live else "") + f"rated {rated} articles into {written} shards in {out_dir}; "
+               f"{failed} errors", err=True)
+    return failed
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@format_option
+@model_option
+@text_field_option
+@workers_option
+@engine_option
+@scheduler_option
+@click.option("--out", "out_dir", default=None, metavar="DIR",
+              help="Dask engine: write shards part-00000.jsonl... into DIR (a folder or fsspec URL), not stdout.")
+@click.option("--out-format", type=click.Choice(["jsonl", "parquet"]), default=None,
+              help="Shard format with --out (default: jsonl).")
+@blocksize_option
+@click.pass_context
+def rate(ctx: click.Context, paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: str | None,
+         workers: int, engine: str, scheduler: str | None, out_dir: str | None, out_format: str | None,
+         blocksize: int | None) -> None:
+    """Rate articles in files, folders (recursive), '-' (stdin) or URLs; with --engine dask, on a Dask
+    cluster, in the same order (or into shards with --out)."""
+    if engine == "dask":
+        if out_dir is None and out_format:
+            raise click.UsageError("--out-format only with --out")
+        if out_dir and ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError("--format is for stdout; with --out, use --out-format")
+        model = pipeline.load_model(model_dir)
+        with _dask_engine(scheduler, workers, blocksize) as dask:
+            if out_dir:
+                failed = _write_shards(dask.write(paths, out_dir, model, fmt=out_format or "jsonl",
+                                                  text_field=text_field), out_dir)
+            else:
+                failed = _print_rated(dask.rate(paths, model, text_field=text_field), fmt)
+        sys.exit(1 if failed else 0)
+    _local_only(scheduler=scheduler, out=out_dir, out_format=out_format, blocksize=blocksize)
+    model = pipeline.load_model(model_dir)
+    stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers)
+    sys.exit(1 if _print_rated(stream, fmt) else 0)
 
 
 @main.command()
@@ -89,14 +159,27 @@ def rate(paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: st
 @model_option
 @text_field_option
 @workers_option
+@engine_option
+@scheduler_option
+@blocksize_option
 def ingest(paths: tuple[str, ...], db: str | None, model_dir: str | None, text_field: str | None,
-           workers: int) -> None:
+           workers: int, engine: str, scheduler: str | None, blocksize: int | None) -> None:
     """Read, rate and store articles; the same article stored twice is kept once."""
     from truthmeter.store import open_store
 
+    if engine == "local":
+        _local_only(scheduler=scheduler, blocksize=blocksize)
     with open_store(db) as store:
-        report = pipeline.ingest(paths, store, pipeline.load_model(model_dir), text_field=text_field, workers=workers,
-                                 on_item=lambda x: _error(x) if isinstance(x, ParseError) else None)
+        if engine == "dask":  # workers parse and rate; this process stores, in input order
+            from truthmeter.engines import store_rated
+
+            with _dask_engine(scheduler, workers, blocksize) as dask:
+                rated = dask.rate(paths, pipeline.load_model(model_dir), text_field=text_field)
+                report = store_rated(_progress(rated, "rated"), store,
+                                     on_item=lambda x: _error(x) if isinstance(x, ParseError) else None)
+        else:
+            report = pipeline.ingest(paths, store, pipeline.load_model(model_dir), text_field=text_field,
+                                     workers=workers, on_item=lambda x: _error(x) if isinstance(x, ParseError) else None)
         total, n_stories = store.count(), store.count_stories()
     click.echo(f"{report.new_stories} new stories, {report.updated_stories} updated; {n_stories} stories", err=True)
     click.echo(f"read {report.read} articles, {report.new} new, {len(report.errors)} errors; "
@@ -351,6 +434,8 @@ def _echo_report(name: str, report: dict[str, object]) -> None:
         for e, row in effects.items():
             click.echo(f"  {e:>24}  " + "  ".join(f"{str(row[c]):>{len(c)}}" for c in cols))
 
+
+from truthmeter import cli_newsroom; cli_newsroom.register(main)  # noqa: E402, E702
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -22,9 +22,10 @@ from truthmeter.model import DEFAULT_MODEL_DIR, Metrics, TruthModel, metrics
 from truthmeter.model.explain import top_signals_batch
 from truthmeter.parse import parse
 from truthmeter.rating import fact_check_rating, make_rating
-from truthmeter.types import Article, RatedArticle
+from truthmeter.types import Article, Origin, RatedArticle, RawDocument
 
-__all__ = ["read", "load_model", "rate", "rate_stream", "ingest", "IngestReport", "evaluate", "calibrated_on"]
+__all__ = ["read", "submitted", "load_model", "rate", "rate_stream", "ingest", "ingest_articles", "IngestReport",
+           "evaluate", "calibrated_on"]
 
 
 def read(paths: str | os.PathLike | Iterable[str | os.PathLike], *, text_field: str | None = None
@@ -40,6 +41,27 @@ def read(paths: str | os.PathLike | Iterable[str | os.PathLike], *, text_field: 
             yield parse(item)
         except ParseError as e:
             yield e
+
+
+def submitted(*, text: str | None = None, title: str | None = None, url: str | None = None,
+              origin: str = "submitted") -> Article:
+    """One article as a person hands it over (a web form, an API call): pasted text with an optional
+    title, or a URL to fetch. Raise ParseError (FetchError for a URL) naming `origin` and why."""
+    if url:
+        first = next(iter(read([url])), None)
+        if first is None:
+            raise ParseError(url, None, "no article found at this URL")
+        if isinstance(first, ParseError):
+            raise first
+        return first
+    if not text or not text.strip():
+        raise ParseError(origin, None, "no text given")
+    where = Origin(origin)
+    # Without a separate title, pasted text is read like a seed file: headline first, bylines and
+    # footers kept out of the body.
+    doc = (RawDocument(where, "record", text, {"title": title}) if title and title.strip()
+           else RawDocument(where, "text", text))
+    return parse(doc)
 
 
 @lru_cache(maxsize=4)
@@ -148,6 +170,14 @@ def ingest(paths: Iterable[str], store: "Store", model: TruthModel | None = None
     With `stories`, each new article joins a story (or opens one) in that same transaction, and the
     stories it touched are re-rated; stored articles in no story yet are placed first.
     """
+    return ingest_articles(read(paths, text_field=text_field), store, model, workers=workers, on_item=on_item,
+                           stories=stories)
+
+
+def ingest_articles(items: Iterable[Article | ParseError], store: "Store", model: TruthModel | None = None, *,  # noqa: F821
+                    workers: int = 1, on_item: Callable[[RatedArticle | ParseError], None] | None = None,
+                    stories: bool = True) -> IngestReport:
+    """`ingest` for articles already read (a web submission, a notebook's list); errors pass through."""
     from truthmeter.stories.service import StoryService  # only ingest needs the clusterer
 
     report = IngestReport()
@@ -155,7 +185,7 @@ def ingest(paths: Iterable[str], store: "Store", model: TruthModel | None = None
     service = StoryService(store) if stories else None
     if service:
         service.backfill(size)
-    rated = rate_stream(read(paths, text_field=text_field), model, batch_size=size, workers=workers)
+    rated = rate_stream(items, model, batch_size=size, workers=workers)
     for chunk in _batches(rated, size):
         good = [x for x in chunk if isinstance(x, RatedArticle)]
         report.errors.extend(x for x in chunk if isinstance(x, ParseError))

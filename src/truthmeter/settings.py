@@ -27,7 +27,7 @@ class Setting:
 
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
-    Setting("db", None, "Database: a SQLite file path (default: a per-user data path)."),
+    Setting("db", None, "Database: a SQLite file path or a postgresql:// URL (default: a per-user SQLite file)."),
     Setting("model", None, "Model directory to rate with (default: the model shipped in the package)."),
     Setting("max_file_bytes", 20_000_000, "Files larger than this are rejected, not read."),
     Setting("fetch_timeout", 10.0, "Seconds before a URL fetch gives up."),

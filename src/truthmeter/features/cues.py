@@ -7,7 +7,7 @@ Patterns allow ARG-style spacing around punctuation, so tokenised and raw text c
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp

@@ -15,10 +15,11 @@ from ..errors import FetchError, ParseError
 from ..types import RawDocument
 from .feeds import read_feed
 from .fetch import fetch
+from .parquet import read_parquet
 from .tabular import read_csv, read_json_text, read_jsonl
 from .text import decode, document_from_bytes, iter_lines, looks_binary, read_document, read_head, sniff_kind
 
-__all__ = ["read_items", "Item", "STDIN"]
+__all__ = ["read_items", "file_kind", "Item", "STDIN"]
 
 Item = RawDocument | ParseError
 STDIN = "<stdin>"
@@ -26,7 +27,7 @@ STDIN = "<stdin>"
 _EXTENSIONS = {
     ".txt": "text", ".md": "text", ".html": "html", ".htm": "html",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
-    ".rss": "feed", ".atom": "feed", ".xml": "feed",
+    ".rss": "feed", ".atom": "feed", ".xml": "feed", ".parquet": "parquet",
 }
 # Content types that settle the format of a fetched page without sniffing.
 _CONTENT_TYPES = (("html", "html"), ("rss", "feed"), ("atom", "feed"), ("xml", "feed"),
@@ -78,8 +79,13 @@ def _read_file_safely(path: str, text_field: str | None, *, explicit: bool) -> I
         yield ParseError(path, None, f"could not read: {reason}")
 
 
+def file_kind(path: str) -> str | None:
+    """The reader a file's extension picks ("jsonl", "csv", "parquet", ...), or None: sniff the content."""
+    return _EXTENSIONS.get(os.path.splitext(path)[1].lower())
+
+
 def _read_file(path: str, text_field: str | None, *, explicit: bool) -> Iterator[Item]:
-    kind = _EXTENSIONS.get(os.path.splitext(path)[1].lower())
+    kind = file_kind(path)
     if kind is None:
         head = read_head(path)
         if looks_binary(head):
@@ -91,6 +97,9 @@ def _read_file(path: str, text_field: str | None, *, explicit: bool) -> Iterator
         kind = sniff_kind(decode(head))
     if kind in ("text", "html"):
         yield read_document(path, kind)
+        return
+    if kind == "parquet":  # binary by design: checked by its own reader, not as text
+        yield from read_parquet(path, text_field)
         return
     head = read_head(path)
     if looks_binary(head):

@@ -1,4 +1,4 @@
-"""Durable storage of rated articles: `open_store()` picks the backend from the target."""
+"""Durable storage of rated articles: `open_store()` picks the backend (SQLite or PostgreSQL) from the target."""
 
 from __future__ import annotations
 
@@ -11,26 +11,34 @@ from truthmeter.store.base import (OutletCount, Store, StoredArticle, StoredStor
                                    StoryUpdate, content_hash)
 from truthmeter.store.migrations import LATEST_VERSION
 from truthmeter.store.sqlite import SQLiteStore
+from truthmeter.store.sqlstore import SQLStore
 
-__all__ = ["open_store", "Store", "StoredArticle", "SQLiteStore", "content_hash", "LATEST_VERSION", "StoryLink",
-           "StoryMemberRow", "StoryUpdate", "StoredStory", "OutletCount"]
+__all__ = ["open_store", "Store", "StoredArticle", "SQLiteStore", "SQLStore", "content_hash", "LATEST_VERSION",
+           "StoryLink", "StoryMemberRow", "StoryUpdate", "StoredStory", "OutletCount", "is_postgres_url"]
 
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(target: str | os.PathLike[str]) -> bool:
+    return os.fspath(target).startswith(_POSTGRES_SCHEMES)
 
 
 def open_store(target: str | os.PathLike[str] | None = None) -> Store:
     """Open (creating and migrating as needed) the store at `target`.
 
     None means the configured database (TRUTHMETER_DB), else the per-user default path.
-    A file path or ":memory:" gives SQLite; a postgresql:// URL is reserved for the
-    PostgreSQL backend.
+    A file path or ":memory:" gives SQLite; a postgresql:// (or postgres://) URL gives
+    PostgreSQL, which needs the `postgres` extra (psycopg).
     """
     if target is None:
         configured = settings.get("db")
         target = str(configured) if configured else _default_path()
     location = os.fspath(target)
-    if location.startswith(_POSTGRES_SCHEMES):
-        raise StoreError("PostgreSQL support is not installed yet")
+    if is_postgres_url(location):
+        # Imported here: psycopg is optional, and SQLite users should not pay for loading it.
+        from truthmeter.store.postgres import PostgresStore
+
+        return PostgresStore(location)
     return SQLiteStore(os.path.expanduser(location))
 
 

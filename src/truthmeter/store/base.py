@@ -1,4 +1,4 @@
-"""The backend-neutral storage contract: what every store (SQLite now, PostgreSQL later) provides."""
+"""The backend-neutral storage contract: what every store (SQLite, PostgreSQL) provides."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from truthmeter.types import FactCheck, RatedArticle, Signal, Stance, Story, content_hash
+
+if TYPE_CHECKING:
+    from truthmeter.newsroom.desk import Desk
 
 __all__ = ["Store", "StoredArticle", "content_hash", "HASH_PREFIX_MIN", "StoryLink", "StoryMemberRow",
            "StoryUpdate", "StoredStory", "OutletCount", "signals_to_json", "signals_from_json"]
@@ -167,6 +170,11 @@ class Store(Protocol):
         ...
 
     def schema_version(self) -> int:
+        ...
+
+    @property
+    def desk(self) -> Desk:
+        """The editorial desk kept in the same database (one object per store)."""
         ...
 
     def close(self) -> None:

@@ -1,9 +1,10 @@
-"""Numbered schema migrations for the SQLite store, applied in order, one transaction each.
+"""Numbered schema migrations, applied in order, one transaction each: the SQLite spelling here,
+the PostgreSQL spelling of the same versions in migrations_pg.py, one `migrate` for both.
 
 Never edit a migration that has shipped: databases in the field already ran it. Append a new
-one instead. The SQL sticks to what SQLite and PostgreSQL both accept where that is cheap;
-`seq INTEGER PRIMARY KEY` is the SQLite spelling of an ingest-order key (the rowid), which
-a PostgreSQL backend would spell as an identity column in its own migrations.
+one instead, to both lists, with the same number. The SQL sticks to what SQLite and PostgreSQL
+both accept where that is cheap; `seq INTEGER PRIMARY KEY` is the SQLite spelling of an
+ingest-order key (the rowid), an identity column in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 from truthmeter.errors import StoreError
+from truthmeter.store.dialect import SQLITE, Connection, Dialect
 
 __all__ = ["MIGRATIONS", "LATEST_VERSION", "current_version", "migrate", "split_statements"]
 
@@ -108,10 +110,110 @@ CREATE TABLE fact_checks (
 CREATE INDEX fact_checks_story ON fact_checks (story_id);
 """
 
+# The newsroom: editors and their credentials (only hashes of secrets), the desk's review of each
+# story beside the model's rating, corrections to published verdicts, an append-only audit log and
+# readers' tips. reviews.changed_at orders the published list and the feed (latest publication or
+# correction first). articles_fts indexes titles and bodies for search without a copy of the text
+# (external content); the triggers keep it in step with articles, 'rebuild' indexes rows stored before.
+_V4 = """
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+
+CREATE INDEX api_tokens_user ON api_tokens (user_name);
+
+CREATE TABLE sessions (
+    session_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+CREATE INDEX sessions_expires ON sessions (expires_at);
+
+CREATE TABLE reviews (
+    story_id TEXT PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    model_rating INTEGER NOT NULL,
+    final_rating INTEGER,
+    final_verdict TEXT,
+    note TEXT,
+    editor TEXT,
+    reviewed_at TEXT,
+    published_at TEXT,
+    changed_at TEXT NOT NULL
+);
+
+CREATE INDEX reviews_status_changed ON reviews (status, changed_at);
+
+CREATE TABLE corrections (
+    id INTEGER PRIMARY KEY,
+    story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    previous_rating INTEGER NOT NULL,
+    new_rating INTEGER NOT NULL,
+    note TEXT NOT NULL,
+    editor TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+
+CREATE INDEX corrections_story ON corrections (story_id);
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail_json TEXT NOT NULL
+);
+
+CREATE TABLE tips (
+    id INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL REFERENCES articles (content_hash) ON DELETE CASCADE,
+    note TEXT,
+    submitted_at TEXT NOT NULL
+);
+
+CREATE INDEX tips_article ON tips (content_hash);
+
+CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    title, body, content = 'articles', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, body) VALUES (new.seq, new.title, new.body);
+END;
+
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', old.seq, old.title, old.body);
+END;
+
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', old.seq, old.title, old.body);
+    INSERT INTO articles_fts (rowid, title, body) VALUES (new.seq, new.title, new.body);
+END;
+
+INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
+    (4, _V4),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -136,13 +238,11 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
-def current_version(conn: sqlite3.Connection) -> int:
+def current_version(conn: Connection, dialect: Dialect = SQLITE) -> int:
     """The recorded schema version; 0 for an empty database."""
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
-    if row is None:
-        others = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
-        if others:
+    has_table, objects = dialect.schema_objects(conn)
+    if not has_table:
+        if objects:
             # Adding our tables to somebody else's database would be rude and confusing.
             raise StoreError("not a truthmeter database (it has tables but no schema_version)")
         return 0
@@ -158,25 +258,24 @@ def _check_not_newer(version: int) -> None:
                          f"({LATEST_VERSION}): upgrade truthmeter")
 
 
-def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
+def migrate(conn: Connection, target: int = LATEST_VERSION, dialect: Dialect = SQLITE) -> int:
     """Bring the database up to `target`; return the version it ends at.
 
-    `conn` must be in autocommit mode (isolation_level=None) so that the explicit
+    `conn` must be in autocommit mode (sqlite3: isolation_level=None) so that the explicit
     transactions here are the only ones.
     """
-    _check_not_newer(current_version(conn))
-    for version, sql in MIGRATIONS:
+    _check_not_newer(current_version(conn, dialect))
+    for version, sql in dialect.migrations():
         if version > target:
             break
-        # IMMEDIATE takes the write lock before re-reading the version, so two processes
-        # opening a fresh database at once cannot both apply the same migration.
-        conn.execute("BEGIN IMMEDIATE")
+        # The write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock) is taken before the
+        # version is re-read, so two processes opening a fresh database at once cannot both apply it.
+        dialect.begin(conn)
         try:
-            if current_version(conn) >= version:
+            if current_version(conn, dialect) >= version:
                 conn.execute("ROLLBACK")
                 continue
-            for statement in split_statements(sql):
-                conn.execute(statement)
+            dialect.run_script(conn, sql)
             conn.execute("DELETE FROM schema_version")
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
             conn.execute("COMMIT")
@@ -185,6 +284,6 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-    final = current_version(conn)
+    final = current_version(conn, dialect)
     _check_not_newer(final)
     return final

@@ -1,22 +1,21 @@
-"""SQLite implementation of the Store protocol (standard library sqlite3, no ORM)."""
+"""SQLite implementation of the Store protocol (standard library sqlite3, no ORM): connecting,
+configuring and migrating; the queries are SQLStore's."""
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from types import TracebackType
+from typing import TYPE_CHECKING
 
 from truthmeter.errors import StoreError
-from truthmeter.store import stories as story_sql
-from truthmeter.store.base import (HASH_PREFIX_MIN, OutletCount, StoredArticle, StoredStory, StoryLink,
-                                   StoryMemberRow, StoryUpdate, content_hash, signals_from_json, signals_to_json)
-from truthmeter.store.migrations import current_version, migrate
-from truthmeter.types import Article, Label, Origin, Quote, RatedArticle, Rating, Stance, Story, Verdict
+from truthmeter.newsroom.queue import suspicion
+from truthmeter.store.dialect import SQLITE
+from truthmeter.store.migrations import migrate
+from truthmeter.store.sqlstore import SQLStore
+
+if TYPE_CHECKING:
+    from truthmeter.store.desk_sqlite import SQLiteDesk
 
 __all__ = ["SQLiteStore", "MEMORY"]
 
@@ -25,38 +24,20 @@ MEMORY = ":memory:"
 # Long enough to ride out another process's batch commit, short enough not to look hung.
 _BUSY_TIMEOUT_S = 30.0
 
-_INSERT_ARTICLE = """
-INSERT INTO articles (content_hash, id, title, body, author, outlet, date, url, source,
-                      source_line, dataset_label, fact_check_rating, quotes_json, ingested_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (content_hash) DO NOTHING
-"""
 
-# Re-ingesting must leave the first rating in place, hence DO NOTHING rather than an update.
-_INSERT_RATING = """
-INSERT INTO ratings (content_hash, p_true, truth_rating, verdict, label, model,
-                     fact_check_rating, signals_json, rated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (content_hash) DO NOTHING
-"""
+class SQLiteStore(SQLStore):
+    """Rated articles in one SQLite file (or in memory); opening migrates the schema.
 
-_COLUMNS = """
-       a.content_hash, a.id, a.title, a.body, a.author, a.outlet, a.date, a.url, a.source,
-       a.source_line, a.dataset_label, a.fact_check_rating AS article_fcr, a.quotes_json,
-       a.ingested_at, r.p_true, r.truth_rating, r.verdict, r.label, r.model,
-       r.fact_check_rating AS rating_fcr, r.signals_json"""
-_SELECT = f"SELECT {_COLUMNS}\nFROM articles a JOIN ratings r ON r.content_hash = a.content_hash\n"
-# A story's articles with their stances.
-_SELECT_MEMBERS = (f"SELECT sa.stance, {_COLUMNS}\nFROM articles a JOIN ratings r ON r.content_hash = a.content_hash\n"
-                   "JOIN story_articles sa ON sa.content_hash = a.content_hash\n")
+    Safe to share between threads (the web app calls it from a thread pool): one connection, and a
+    lock held for each whole use of it, transactions included, so threads take turns rather than
+    interleave statements of each other's transactions.
+    """
 
-
-class SQLiteStore:
-    """Rated articles in one SQLite file (or in memory); opening migrates the schema."""
+    _errors = (sqlite3.Error,)
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self._path = os.fspath(path)
-        self._conn: sqlite3.Connection | None = _connect(self._path)
+        super().__init__(_connect(self._path), SQLITE, self._path)
 
     @property
     def path(self) -> str:
@@ -65,140 +46,18 @@ class SQLiteStore:
     def __repr__(self) -> str:
         return f"SQLiteStore({self._path!r})"
 
-    def add(self, items: Sequence[RatedArticle], stories: StoryUpdate | None = None) -> int:
-        now = _utc_now()
-        articles: list[tuple[object, ...]] = []
-        ratings: list[tuple[object, ...]] = []
-        # Serialise everything before taking the write lock, so a bad item holds no lock.
-        for item in items:
-            digest = content_hash(item.article.title, item.article.body)
-            articles.append(_article_params(digest, item.article, now))
-            ratings.append(_rating_params(digest, item.rating, now))
-        if not articles and not stories:
-            return 0
-        with self._db("cannot store articles") as conn:
-            # One transaction per call: a crash leaves all of this batch or none of it,
-            # and never an article without its rating or its story.
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                new = conn.executemany(_INSERT_ARTICLE, articles).rowcount if articles else 0
-                conn.executemany(_INSERT_RATING, ratings)
-                if stories:
-                    story_sql.write_update(conn, stories, now)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        return new
+    def _make_desk(self) -> SQLiteDesk:
+        from truthmeter.store.desk_sqlite import SQLiteDesk
 
-    def get(self, article_id: str) -> StoredArticle | None:
-        with self._db("cannot read article") as conn:
-            # Dataset ids can repeat across files; the latest ingest is the likeliest meant.
-            row = conn.execute(_SELECT + "WHERE a.id = ? ORDER BY a.seq DESC LIMIT 1",
-                               (article_id,)).fetchone()
-            prefix = article_id.strip().lower()
-            if row is None and len(prefix) >= HASH_PREFIX_MIN and _is_hex(prefix):
-                # A range rather than LIKE so the UNIQUE index serves it on any backend.
-                rows = conn.execute(
-                    _SELECT + "WHERE a.content_hash >= ? AND a.content_hash < ? LIMIT 2",
-                    (prefix, prefix + "g")).fetchall()
-                row = rows[0] if len(rows) == 1 else None
-        return None if row is None else _from_row(row)
+        return SQLiteDesk(self)
 
-    def list(self, limit: int = 50, offset: int = 0, verdict: str | None = None,
-             outlet: str | None = None) -> list[StoredArticle]:
-        if limit < 0 or offset < 0:
-            raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
-        clauses: list[str] = []
-        params: list[object] = []
-        if verdict is not None:
-            clauses.append("r.verdict = ?")
-            params.append(_verdict_value(verdict))
-        if outlet is not None:
-            clauses.append("lower(a.outlet) = lower(?)")
-            params.append(outlet)
-        where = ("WHERE " + " AND ".join(clauses) + " ") if clauses else ""
-        sql = _SELECT + where + "ORDER BY a.seq DESC LIMIT ? OFFSET ?"
-        with self._db("cannot list articles") as conn:
-            rows = conn.execute(sql, (*params, limit, offset)).fetchall()
-        return [_from_row(row) for row in rows]
-
-    def known_hashes(self, hashes: Iterable[str]) -> set[str]:
-        with self._db("cannot look up articles") as conn:
-            return story_sql.known_hashes(conn, hashes)
-
-    def story_links(self) -> Iterator[StoryLink]:
-        with self._db("cannot read stories") as conn:
-            yield from story_sql.iter_links(conn)
-
-    def unlinked(self, limit: int) -> list[StoredArticle]:
-        with self._db("cannot read articles") as conn:
-            rows = conn.execute(_SELECT + "WHERE NOT EXISTS (SELECT 1 FROM story_articles sa WHERE "
-                                "sa.content_hash = a.content_hash) ORDER BY a.seq LIMIT ?", (limit,)).fetchall()
-        return [_from_row(row) for row in rows]
-
-    def story_members(self, story_ids: Iterable[str]) -> dict[str, list[StoryMemberRow]]:
-        with self._db("cannot read stories") as conn:
-            return story_sql.members(conn, story_ids)
-
-    def list_stories(self, limit: int = 50, offset: int = 0, person: str | None = None,
-                     outlet: str | None = None, verdict: str | None = None) -> list[Story]:
-        if limit < 0 or offset < 0:
-            raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
-        wanted = None if verdict is None else _verdict_value(verdict)
-        with self._db("cannot list stories") as conn:
-            return story_sql.list_stories(conn, limit, offset, person, outlet, wanted)
-
-    def get_story(self, story_id: str) -> StoredStory | None:
-        with self._db("cannot read story") as conn:
-            found = story_sql.find_story_id(conn, story_id)
-            if found is None:
-                return None
-            row = conn.execute("SELECT * FROM stories WHERE id = ?", (found,)).fetchone()
-            articles = conn.execute(_SELECT_MEMBERS + "WHERE sa.story_id = ? ORDER BY a.seq", (found,)).fetchall()
-            story = story_sql.story_from_row(row, story_sql.story_facts(conn, [found]).get(found, {}))
-            checks = story_sql.fact_checks(conn, found)
-        members = tuple((_from_row(r), Stance(r["stance"])) for r in articles)
-        return StoredStory(story=story, members=members, fact_checks=tuple(checks))
-
-    def outlet_counts(self) -> list[OutletCount]:
-        with self._db("cannot read outlets") as conn:
-            return story_sql.outlet_counts(conn)
-
-    def count_stories(self) -> int:
-        with self._db("cannot count stories") as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
-
-    def count(self) -> int:
-        with self._db("cannot count articles") as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
-
-    def schema_version(self) -> int:
-        with self._db("cannot read schema version") as conn:
-            return current_version(conn)
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+    @property
+    def desk(self) -> SQLiteDesk:
+        """The editorial desk over this store's database (editors, reviews, audit, search)."""
+        return super().desk  # type: ignore[return-value]
 
     def __enter__(self) -> SQLiteStore:
         return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
-    @contextmanager
-    def _db(self, action: str) -> Iterator[sqlite3.Connection]:
-        """Yield the connection; callers above this layer only ever see StoreError."""
-        if self._conn is None:
-            raise StoreError(f"{self._path}: {action}: the store is closed")
-        try:
-            yield self._conn
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self._path}: {action}: {exc}") from exc
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -212,7 +71,8 @@ def _connect(path: str) -> sqlite3.Connection:
         if not file.parent.is_dir():
             raise StoreError(f"{path}: cannot open database: directory {file.parent} does not exist")
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_TIMEOUT_S)
+        # check_same_thread off: SQLiteStore's lock serialises the threads that share the connection.
+        conn = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_TIMEOUT_S, check_same_thread=False)
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open database: {exc}") from exc
     try:
@@ -223,6 +83,8 @@ def _connect(path: str) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # The review queue ranks in SQL by the one Python definition of suspicion (Dialect.suspicion).
+        conn.create_function("tm_suspicion", 3, suspicion, deterministic=True)
         migrate(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -235,71 +97,3 @@ def _connect(path: str) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _is_hex(text: str) -> bool:
-    return all(c in "0123456789abcdef" for c in text)
-
-
-def _opt_int(value: object) -> int | None:
-    # int() also turns numpy integers, which sqlite3 cannot bind, into plain ints.
-    return None if value is None else int(value)  # type: ignore[call-overload]
-
-
-def _verdict_value(verdict: str | Verdict) -> str:
-    """Accept a Verdict, its value ("Mostly false") or its name ("mostly_false")."""
-    if isinstance(verdict, Verdict):
-        return verdict.value
-    wanted = verdict.strip().lower().replace("_", " ").replace("-", " ")
-    for v in Verdict:
-        if wanted in (v.value.lower(), v.name.lower().replace("_", " ")):
-            return v.value
-    valid = ", ".join(repr(v.value) for v in Verdict)
-    raise ValueError(f"unknown verdict {verdict!r}: expected one of {valid}")
-
-
-def _article_params(digest: str, a: Article, now: str) -> tuple[object, ...]:
-    quotes = [{"text": q.text, "speaker": q.speaker, "start": q.start, "end": q.end}
-              for q in a.quotes]
-    source = None if a.origin is None else str(a.origin)
-    line = None if a.origin is None else _opt_int(a.origin.line)
-    return (digest, a.id, a.title, a.body, a.author, a.outlet, a.date, a.url, source, line,
-            _opt_int(a.label), _opt_int(a.fact_check_rating),
-            json.dumps(quotes, ensure_ascii=False), now)
-
-
-def _rating_params(digest: str, r: Rating, now: str) -> tuple[object, ...]:
-    return (digest, float(r.p_true), int(r.truth_rating), r.verdict.value, r.label.value,
-            r.model, _opt_int(r.fact_check_rating), signals_to_json(r.signals), now)
-
-
-def _origin(source: str | None, line: int | None) -> Origin | None:
-    """Undo str(Origin); the separate line column keeps 'host:8080'-style paths intact."""
-    if source is None:
-        return None
-    if line is None:
-        return Origin(path=source)
-    suffix = f":{line}"
-    path = source[: -len(suffix)] if source.endswith(suffix) else source
-    return Origin(path=path, line=line)
-
-
-def _from_row(row: sqlite3.Row) -> StoredArticle:
-    quotes = tuple(Quote(text=q["text"], speaker=q["speaker"], start=q["start"], end=q["end"])
-                   for q in json.loads(row["quotes_json"]))
-    signals = signals_from_json(row["signals_json"])
-    article = Article(
-        id=row["id"], title=row["title"], body=row["body"], author=row["author"],
-        outlet=row["outlet"], date=row["date"], url=row["url"],
-        origin=_origin(row["source"], row["source_line"]), label=row["dataset_label"],
-        fact_check_rating=row["article_fcr"], quotes=quotes)
-    rating = Rating(
-        p_true=row["p_true"], truth_rating=row["truth_rating"], verdict=Verdict(row["verdict"]),
-        label=Label(row["label"]), signals=signals, model=row["model"],
-        fact_check_rating=row["rating_fcr"])
-    return StoredArticle(article=article, rating=rating, content_hash=row["content_hash"],
-                         ingested_at=row["ingested_at"])

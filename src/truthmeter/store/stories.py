@@ -1,4 +1,4 @@
-"""SQLite queries for stories (schema version 3): functions over a connection, used by SQLiteStore.
+"""Queries for stories (schema version 3): functions over a connection, used by SQLStore and SQLDesk.
 
 Writes happen inside the caller's transaction (the article batch's), so a crash never leaves an
 article without its story link or a story row without the articles it counts.
@@ -7,17 +7,21 @@ article without its story link or a story row without the articles it counts.
 from __future__ import annotations
 
 import json
-import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import Any
 
 from truthmeter.store.base import (OutletCount, StoryLink, StoryMemberRow, StoryUpdate, signals_from_json,
                                    signals_to_json)
+from truthmeter.store.dialect import SQLITE, Connection, Dialect
 from truthmeter.types import FactCheck, Story, Verdict
 
 __all__ = ["write_update", "known_hashes", "iter_links", "members", "list_stories", "find_story_id",
            "story_facts", "story_from_row", "fact_checks", "outlet_counts"]
+
+# A result row: sqlite3.Row, or the PostgreSQL adapter's row (by name and by position alike).
+Row = Any
 
 # SQLite's default limit on bound parameters is 999 in old builds: stay well under it.
 _CHUNK = 500
@@ -60,7 +64,7 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
-def write_update(conn: sqlite3.Connection, update: StoryUpdate, now: str) -> None:
+def write_update(conn: Connection, update: StoryUpdate, now: str) -> None:
     """Write story rows; the caller holds the transaction and has inserted the articles already."""
     conn.executemany(_UPSERT_STORY, [
         (s.id, s.title, now, now, int(s.story_rating), s.verdict.value,
@@ -81,7 +85,7 @@ def write_update(conn: sqlite3.Connection, update: StoryUpdate, now: str) -> Non
     conn.executemany(_LAST_SEQ, [(s.id,) for s in update.stories])
 
 
-def known_hashes(conn: sqlite3.Connection, hashes: Iterable[str]) -> set[str]:
+def known_hashes(conn: Connection, hashes: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for chunk in _chunks(dict.fromkeys(hashes)):
         rows = conn.execute(f"SELECT content_hash FROM articles WHERE content_hash IN ({_marks(len(chunk))})", chunk)
@@ -89,7 +93,7 @@ def known_hashes(conn: sqlite3.Connection, hashes: Iterable[str]) -> set[str]:
     return found
 
 
-def _link(row: sqlite3.Row) -> StoryLink:
+def _link(row: Row) -> StoryLink:
     return StoryLink(content_hash=row["content_hash"], story_id=row["story_id"], stance=row["stance"],
                      people=tuple(json.loads(row["people_json"])), date=row["date"],
                      signature=bytes(row["signature"]),
@@ -97,7 +101,7 @@ def _link(row: sqlite3.Row) -> StoryLink:
                      outlet_key=row["outlet_key"], evidence_json=row["evidence_json"])
 
 
-def iter_links(conn: sqlite3.Connection, batch: int = 1000) -> Iterator[StoryLink]:
+def iter_links(conn: Connection, batch: int = 1000) -> Iterator[StoryLink]:
     """All links in ingest order, fetched `batch` rows at a time so memory stays flat."""
     cursor = conn.execute(f"SELECT {_LINK_COLUMNS} FROM story_articles sa JOIN articles a "
                           "ON a.content_hash = sa.content_hash ORDER BY a.seq")
@@ -105,14 +109,14 @@ def iter_links(conn: sqlite3.Connection, batch: int = 1000) -> Iterator[StoryLin
         yield from (_link(r) for r in rows)
 
 
-def _fact_check(row: sqlite3.Row, prefix: str = "") -> FactCheck:
+def _fact_check(row: Row, prefix: str = "") -> FactCheck:
     g = lambda k: row[prefix + k]  # noqa: E731
     return FactCheck(content_hash=g("content_hash"), article_id=g("article_id"), rating=g("rating"),
                      basis=g("basis"), title=g("title"), outlet=g("outlet"), url=g("url"), date=g("date"),
                      wording=g("wording"), story_id=g("story_id"))
 
 
-def members(conn: sqlite3.Connection, story_ids: Iterable[str]) -> dict[str, list[StoryMemberRow]]:
+def members(conn: Connection, story_ids: Iterable[str]) -> dict[str, list[StoryMemberRow]]:
     out: dict[str, list[StoryMemberRow]] = {}
     for chunk in _chunks(story_ids):
         rows = conn.execute(
@@ -140,7 +144,8 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filters(person: str | None, outlet: str | None, verdict: str | None) -> tuple[str, list[object]]:
+def _filters(person: str | None, outlet: str | None, verdict: str | None,
+             dialect: Dialect) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     if verdict is not None:
@@ -153,23 +158,23 @@ def _filters(person: str | None, outlet: str | None, verdict: str | None) -> tup
     if person is not None:
         # A whole name or a run of whole words of one ("kardashian" finds "khloe kardashian").
         names = {" ".join(person.lower().split()), " ".join(_fold(person).split())}
-        tests = " OR ".join("(' ' || p.value || ' ') LIKE ? ESCAPE '\\'" for _ in names)
-        clauses.append("EXISTS (SELECT 1 FROM story_articles sa, json_each(sa.people_json) p "
+        tests = " OR ".join(f"(' ' || p.value || ' ') {dialect.like} ? ESCAPE '\\'" for _ in names)
+        clauses.append(f"EXISTS (SELECT 1 FROM story_articles sa, {dialect.people_source} "
                        f"WHERE sa.story_id = s.id AND ({tests}))")
         params += [f"% {_like_escape(n)} %" for n in names]
     return ("WHERE " + " AND ".join(clauses) + " ") if clauses else "", params
 
 
-def list_stories(conn: sqlite3.Connection, limit: int, offset: int, person: str | None, outlet: str | None,
-                 verdict: str | None) -> list[Story]:
-    where, params = _filters(person, outlet, verdict)
+def list_stories(conn: Connection, limit: int, offset: int, person: str | None, outlet: str | None,
+                 verdict: str | None, dialect: Dialect = SQLITE) -> list[Story]:
+    where, params = _filters(person, outlet, verdict, dialect)
     rows = conn.execute(f"SELECT s.* FROM stories s {where}ORDER BY s.last_seq DESC, s.id LIMIT ? OFFSET ?",
                         (*params, limit, offset)).fetchall()
     facts = story_facts(conn, [r["id"] for r in rows])
     return [story_from_row(r, facts.get(r["id"], {})) for r in rows]
 
 
-def find_story_id(conn: sqlite3.Connection, story_id: str) -> str | None:
+def find_story_id(conn: Connection, story_id: str) -> str | None:
     """An exact id, else the one story whose id starts with `story_id`."""
     wanted = story_id.strip()
     if not wanted:
@@ -182,7 +187,7 @@ def find_story_id(conn: sqlite3.Connection, story_id: str) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
-def story_facts(conn: sqlite3.Connection, story_ids: list[str]) -> dict[str, dict[str, list[object]]]:
+def story_facts(conn: Connection, story_ids: list[str]) -> dict[str, dict[str, list[object]]]:
     """Per story: its article ids, outlets, dates and people, in ingest order."""
     out: dict[str, dict[str, list[object]]] = {}
     for chunk in _chunks(story_ids):
@@ -199,7 +204,7 @@ def story_facts(conn: sqlite3.Connection, story_ids: list[str]) -> dict[str, dic
     return out
 
 
-def story_from_row(row: sqlite3.Row, facts: dict[str, list[object]]) -> Story:
+def story_from_row(row: Row, facts: dict[str, list[object]]) -> Story:
     signals = signals_from_json(row["signals_json"])
     dates = sorted(str(d) for d in facts.get("dates", []))
     return Story(id=row["id"], title=row["title"], story_rating=row["story_rating"], verdict=Verdict(row["verdict"]),
@@ -211,13 +216,13 @@ def story_from_row(row: sqlite3.Row, facts: dict[str, list[object]]) -> Story:
                  created_at=row["created_at"], updated_at=row["updated_at"])
 
 
-def fact_checks(conn: sqlite3.Connection, story_id: str) -> list[FactCheck]:
+def fact_checks(conn: Connection, story_id: str) -> list[FactCheck]:
     rows = conn.execute("SELECT fc.*, a.id AS article_id FROM fact_checks fc JOIN articles a "
                         "ON a.content_hash = fc.content_hash WHERE fc.story_id = ? ORDER BY a.seq", (story_id,))
     return [_fact_check(r) for r in rows]
 
 
-def outlet_counts(conn: sqlite3.Connection) -> list[OutletCount]:
+def outlet_counts(conn: Connection) -> list[OutletCount]:
     """Per outlet key: stories it told (an article supporting the claim, not a fact-check) and how
     many of those are rated false; one spelling of its name (the last alphabetically)."""
     rows = conn.execute(

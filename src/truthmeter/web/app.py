@@ -1,0 +1,195 @@
+"""The newsroom web app: the site (pages), the REST API (/api), static files and the shared guards.
+
+`create_app(WebConfig(...))` is what `truthmeter serve` runs; `factory` is the same for
+`uvicorn --factory truthmeter.web.app:factory`, configured from TRUTHMETER_* variables.
+There is deliberately no module-level app: importing this module opens nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from truthmeter import pipeline
+from truthmeter.errors import ParseError, StoreError
+from truthmeter.newsroom.desk import UnknownStory
+from truthmeter.store import open_store
+from truthmeter.web import api, pages
+from truthmeter.web.api_models import MANY_TAG, ONE_TAG
+from truthmeter.web.config import WebConfig
+from truthmeter.web.deps import LoginRequired
+from truthmeter.web.batcher import RateBatcher
+from truthmeter.web.limits import BodySizeLimit, RateLimiter
+
+__all__ = ["create_app", "factory", "SecurityHeaders", "CSP", "DOCS_CSP"]
+
+log = logging.getLogger("truthmeter.web")
+
+STATIC_DIR = Path(__file__).parent / "static"
+CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+# Swagger UI is served from the swagger-ui-bundle package (no CDN: no network at run time); its page
+# boots with an inline script, allowed on /docs only.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DOCS_ASSETS = "/docs-assets"
+_DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
+
+_DESCRIPTION = """Rate celebrity news from 0 (false) to 10 (true), browse stories and outlets' track records,
+and run the editorial desk. Reading is public; writes need `Authorization: Bearer <token>` (create one
+with `truthmeter token create --user NAME`). Errors are `{"detail": "one line"}`. /openapi.json is the
+complete description; /docs shows it with Swagger UI, served locally."""
+
+
+class SecurityHeaders:
+    """Pure-ASGI: CSP, nosniff and referrer policy on every response (the relaxed CSP on /docs)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = (DOCS_CSP if scope["path"] in _DOCS_PATHS else CSP).encode()
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"content-security-policy", csp),
+                                      (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(config: WebConfig) -> FastAPI:
+    """Open the store and load the model once (closing the store at shutdown), and assemble the app.
+    Raise ModelError / StoreError (one line) when either cannot be opened."""
+    model = pipeline.load_model(config.model_dir)
+    store = open_store(config.db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Opened in create_app already (ASGI clients that send no lifespan events work too); an app
+        # started again after a shutdown (a test client per request) opens a fresh store.
+        if app.state.store_closed:
+            app.state.store, app.state.store_closed = open_store(config.db), False
+        try:
+            yield
+        finally:
+            app.state.store.close()
+            app.state.store_closed = True
+
+    app = FastAPI(title="truthmeter newsroom", description=_DESCRIPTION, version=_version(), lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_tags=_TAGS)
+    app.state.config, app.state.store, app.state.model, app.state.store_closed = config, store, model, False
+    app.state.limiter = RateLimiter(config.rate_limit, config.burst)
+    app.state.batcher = RateBatcher(model)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _docs(app)
+    _handlers(app)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, limit=config.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _docs(app: FastAPI) -> None:
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")
+
+
+def factory() -> FastAPI:
+    """Zero-argument app factory for `uvicorn --factory truthmeter.web.app:factory`."""
+    return create_app(WebConfig.from_env())
+
+
+_TAGS = [{"name": "rating", "description": "Rate articles (no account needed; rate-limited per client)."},
+         {"name": "articles", "description": "Stored articles."},
+         {"name": "stories", "description": "Stories: articles grouped by the claim they report."},
+         {"name": "outlets", "description": "Outlets' track records and stored fact-checks."},
+         {"name": "desk", "description": "The editorial desk (Bearer token): queue, ratings, publishing, audit."}]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("truthmeter")
+    except PackageNotFoundError:
+        return "0"
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_message(exc.errors())}, status_code=422)
+
+    @app.exception_handler(ParseError)
+    async def unreadable(request: Request, exc: ParseError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(UnknownStory)
+    async def no_story(request: Request, exc: UnknownStory) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(StoreError)
+    async def store_failed(request: Request, exc: StoreError) -> JSONResponse:
+        # The message names the database file: logged for the operator, not shown to the client.
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": "the database could not complete the request"}, status_code=503)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
+
+
+def validation_message(errors: Iterable[Any]) -> str:
+    """FastAPI's list of validation errors as one line: 'item 2: text: Field required; limit: ...'."""
+    parts = []
+    for e in errors:
+        if e.get("type") == "json_invalid":
+            parts.append(f"invalid JSON: {e.get('ctx', {}).get('error', e.get('msg'))}")
+            continue
+        source, *path = e.get("loc") or ("body",)
+        shown = [f"item {x}" if isinstance(x, int) else str(x) for x in path if x not in (ONE_TAG, MANY_TAG)]
+        msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{': '.join(shown) or source}: {msg}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with the 422 body corrected to what validation_message answers."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                         tags=app.openapi_tags)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.pop("ValidationError", None)
+    components["HTTPValidationError"] = {"title": "HTTPValidationError", "type": "object",
+                                         "properties": {"detail": {"type": "string", "title": "Detail"}},
+                                         "required": ["detail"]}
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,167 @@
+"""Request dependencies shared by the API and the pages: the store, the model, who is asking.
+
+Editors prove who they are with an API token (`Authorization: Bearer tm_...`, for scripts) or the
+`tm_session` cookie (browsers). A cookie rides along on cross-site requests, so every state-changing
+request made with it must also carry the session's CSRF token: a form field on pages
+(`check_csrf`), an `X-CSRF-Token` header on the API.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from fastapi import HTTPException, Request
+
+from truthmeter import pipeline
+from truthmeter.errors import ParseError
+from truthmeter.model import TruthModel
+from truthmeter.newsroom import auth
+from truthmeter.newsroom.records import Session
+from truthmeter.store import Store
+from truthmeter.types import Article
+from truthmeter.web.config import WebConfig
+
+__all__ = ["SESSION_COOKIE", "CSRF_HEADER", "LoginRequired", "store", "model", "config", "bearer_editor",
+           "current_session", "editor_from_session", "require_editor_page", "require_api_editor", "check_csrf",
+           "submitted_article"]
+
+SESSION_COOKIE = "tm_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_UNSET = object()
+
+
+class LoginRequired(Exception):
+    """Raised by require_editor_page; the app answers it with a redirect to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def model(request: Request) -> TruthModel:
+    return request.app.state.model
+
+
+def config(request: Request) -> WebConfig:
+    return request.app.state.config
+
+
+def _bearer(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header, '' for any other or empty Authorization,
+    None without the header."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def bearer_editor(request: Request) -> str | None:
+    """The editor a valid Bearer token acts for, else None (looked up once per request)."""
+    cached = getattr(request.state, "bearer_editor", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    token = _bearer(request)
+    editor = auth.token_editor(store(request).desk, token) if token else None
+    request.state.bearer_editor = editor
+    return editor
+
+
+def current_session(request: Request) -> Session | None:
+    """The live session of the `tm_session` cookie, else None (looked up once per request)."""
+    cached = getattr(request.state, "editor_session", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    secret = request.cookies.get(SESSION_COOKIE)
+    found = auth.session_editor(store(request).desk, secret) if secret else None
+    request.state.editor_session = found
+    return found
+
+
+def editor_from_session(request: Request) -> str | None:
+    found = current_session(request)
+    return found.user if found else None
+
+
+def require_editor_page(request: Request) -> str:
+    """Pages: the logged-in editor, or a redirect to /login (LoginRequired)."""
+    editor = editor_from_session(request)
+    if editor is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(path)
+    return editor
+
+
+def require_api_editor(request: Request) -> str:
+    """API: the editor of a Bearer token or of a session cookie (with X-CSRF-Token on writes).
+    401 without credentials, 403 with wrong ones."""
+    token = _bearer(request)
+    if token is not None:
+        editor = bearer_editor(request) if token else None
+        if editor is None:
+            if not token:
+                raise HTTPException(401, "expected an Authorization: Bearer <token> header",
+                                    headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(403, "invalid or revoked API token")
+        return editor
+    if request.cookies.get(SESSION_COOKIE) is None:
+        raise HTTPException(401, "an API token is required (Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    found = current_session(request)
+    if found is None:
+        raise HTTPException(403, "the session has expired: log in again")
+    if request.method not in _SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), found.csrf.encode()):
+            raise HTTPException(403, f"missing or wrong {CSRF_HEADER} header")
+    return found.user
+
+
+def check_csrf(request: Request, form_token: str | None) -> None:
+    """Pages: 403 unless `form_token` is the logged-in session's CSRF token."""
+    found = current_session(request)
+    if found is None or not form_token or not hmac.compare_digest(form_token.encode(), found.csrf.encode()):
+        raise HTTPException(403, "the form has expired or did not come from this site: reload it and try again")
+
+
+def submitted_article(request: Request, *, text: str | None = None, title: str | None = None,
+                      url: str | None = None, origin: str = "submitted") -> Article:
+    """An article a person handed over (form or API), with the web's rules first: text length
+    capped, URLs only http(s) and, unless allowed, not pointing into the server's own networks.
+    Raise ParseError (FetchError for a URL) with a one-line reason."""
+    cfg = config(request)
+    if url:
+        _check_url(url, cfg.fetch_private)
+    elif text and len(text) > cfg.max_text_chars:
+        raise ParseError(origin, None, f"text is longer than {cfg.max_text_chars} characters")
+    return pipeline.submitted(text=text, title=title, url=url, origin=origin)
+
+
+def _check_url(url: str, allow_private: bool) -> None:
+    """Only http(s); and unless allowed, only hosts that resolve to public addresses. (A public page
+    that redirects inward is the fetcher's to refuse: it follows redirects itself.)"""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise ParseError(url, None, "not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise ParseError(url, None, "only http:// and https:// URLs can be fetched")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise ParseError(url, None, f"could not fetch: cannot resolve {host}: {exc}") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global:
+            raise ParseError(url, None, "could not fetch: the address is not on the public internet")

@@ -1,0 +1,105 @@
+"""The editors' pages: the review queue, a story's review (override, publish, unpublish, corrections)
+and the audit log. Every page needs a logged-in editor; every POST the session's CSRF token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from truthmeter.errors import StoreError
+from truthmeter.newsroom.desk import UnknownStory
+from truthmeter.newsroom.records import AuditAction, ReviewStatus
+from truthmeter.publish.stories import story_detail
+from truthmeter.web import deps
+from truthmeter.web.views import PER_PAGE, PageError, StoryView, find_story, html_errors, page_number, render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+# Audit actions whose target is a story id (the others name an editor, a token or an article).
+_STORY_ACTIONS = {a.value for a in (AuditAction.REVIEW, AuditAction.CORRECTION, AuditAction.PUBLISH,
+                                    AuditAction.UNPUBLISH)}
+_ACTIONS = ("save", "publish", "unpublish")
+_NOTE_MAX = 2000
+
+
+@router.get("/desk", response_class=HTMLResponse)
+@html_errors
+def queue_page(request: Request, page: str | None = None, editor: str = Depends(deps.require_editor_page)
+               ) -> Response:
+    number = page_number(page)
+    items = deps.store(request).desk.queue(limit=PER_PAGE + 1, offset=(number - 1) * PER_PAGE)
+    return render(request, "desk.html", {"items": items[:PER_PAGE], "page": number,
+                                         "has_next": len(items) > PER_PAGE})
+
+
+def _story_page(request: Request, story_id: str, *, error: str | None = None, status: int = 200) -> Response:
+    store = deps.store(request)
+    stored, review = find_story(request, story_id)
+    story = stored.story
+    context = {"view": StoryView(story, review, public=False), "detail": story_detail(stored),
+               "corrections": store.desk.corrections(story.id), "tips": store.desk.tips(story.id),
+               "published": review is not None and review.status is ReviewStatus.PUBLISHED, "error": error}
+    return render(request, "desk_story.html", context, status)
+
+
+@router.get("/desk/stories/{story_id}", response_class=HTMLResponse)
+@html_errors
+def review_page(request: Request, story_id: str, editor: str = Depends(deps.require_editor_page)) -> Response:
+    return _story_page(request, story_id)
+
+
+def _rating(raw: str) -> int:
+    text = raw.strip()
+    if not text.lstrip("-").isdigit() or not 0 <= int(text) <= 10:
+        raise PageError(400, f"the rating must be a whole number from 0 to 10, got {raw!r}")
+    return int(text)
+
+
+def _note(raw: str) -> str:
+    note = raw.strip()
+    if not note:
+        raise PageError(400, "a note is required: say why the story gets this rating")
+    if len(note) > _NOTE_MAX:
+        raise PageError(400, f"the note is longer than {_NOTE_MAX} characters")
+    return note
+
+
+@router.post("/desk/stories/{story_id}", response_class=HTMLResponse)
+@html_errors
+def review_submit(request: Request, story_id: str, action: str = Form(""), rating: str = Form(""),
+                  note: str = Form(""), csrf_token: str = Form(""),
+                  editor: str = Depends(deps.require_editor_page)) -> Response:
+    deps.check_csrf(request, csrf_token)
+    desk = deps.store(request).desk
+    story = desk.story_exists(story_id)
+    if story is None:
+        raise PageError(404, f"no story {story_id!r}", "Story not found")
+    if action not in _ACTIONS:
+        raise PageError(400, f"unknown action {action!r}: expected one of {', '.join(_ACTIONS)}")
+    try:
+        if action == "save":
+            desk.set_rating(story.id, _rating(rating), _note(note), editor=editor)
+        elif action == "publish":
+            desk.publish(story.id, editor=editor)
+        else:
+            desk.unpublish(story.id, editor=editor)
+    except PageError as e:
+        return _story_page(request, story.id, error=e.message, status=e.status)
+    except UnknownStory:  # deleted since it was looked up
+        raise PageError(404, f"no story {story_id!r}", "Story not found") from None
+    except (StoreError, ValueError) as e:
+        # The desk refuses what the workflow does not allow (unpublishing a story never published).
+        return _story_page(request, story.id, error=str(e), status=409)
+    return RedirectResponse(f"/desk/stories/{story.id}", status_code=303)
+
+
+@router.get("/desk/audit", response_class=HTMLResponse)
+@html_errors
+def audit_page(request: Request, page: str | None = None, editor: str = Depends(deps.require_editor_page)
+               ) -> Response:
+    number = page_number(page)
+    entries = deps.store(request).desk.audit(limit=PER_PAGE * 5 + 1, offset=(number - 1) * PER_PAGE * 5)
+    return render(request, "audit.html", {"entries": entries[:PER_PAGE * 5], "page": number,
+                                          "has_next": len(entries) > PER_PAGE * 5, "story_actions": _STORY_ACTIONS})

@@ -1,0 +1,245 @@
+"""The public site: latest stories, story pages, outlets, "check a story", reader tips, login and the
+Atom feed. The editors' pages are in desk_pages.py (included here, so app.py includes one router)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from truthmeter.errors import FetchError, ParseError
+from truthmeter.newsroom import auth
+from truthmeter.newsroom.records import PublishedStory, ReviewStatus
+from truthmeter.newsroom.tips import send_tip
+from truthmeter.pipeline import rate
+from truthmeter.publish.claimreview import claim_review, claim_review_for_story, claim_review_script
+from truthmeter.publish.feed import atom_feed
+from truthmeter.publish.stories import story_detail
+from truthmeter.store import Store, StoredArticle
+from truthmeter.stories.outlets import TrackRecords
+from truthmeter.types import Article, Stance, Story, Verdict
+from truthmeter.web import deps
+from truthmeter.web.desk_pages import router as desk_router
+from truthmeter.web.limits import rate_limited
+from truthmeter.web.templating import http_url
+from truthmeter.web.views import (PER_PAGE, PageError, StoryView, check_form_csrf, find_story, html_errors, page_number,
+                                  render, story_views)
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+router.include_router(desk_router)
+
+# A search is cut at its best matches; combined with filters, those are narrowed to the newest
+# stories the filters allow, so a page never walks the whole store.
+_SEARCH_MAX = 500
+_FILTER_MAX = 5000
+_FEED_SIZE = 50
+
+
+def _verdict(raw: str) -> Verdict | None:
+    """A verdict filter: its name ('mostly_false') or its words ('Mostly false'); '' for any."""
+    wanted = raw.strip().lower().replace("_", " ").replace("-", " ")
+    if not wanted:
+        return None
+    for v in Verdict:
+        if wanted in (v.value.lower(), v.name.lower().replace("_", " ")):
+            return v
+    names = ", ".join(v.name.lower() for v in Verdict)
+    raise PageError(400, f"unknown verdict {raw!r}: expected one of {names}")
+
+
+def _filtered(store: Store, filters: dict[str, str], offset: int) -> list[Story]:
+    """One page (plus one, to tell whether there is a next) of stories for the home page's filters."""
+    chosen = _verdict(filters["verdict"])
+    verdict = chosen.value if chosen else None
+    person, outlet = filters["person"] or None, filters["outlet"] or None
+    if not filters["q"]:
+        return store.list_stories(limit=PER_PAGE + 1, offset=offset, person=person, outlet=outlet, verdict=verdict)
+    found = store.desk.search(filters["q"], limit=_SEARCH_MAX)
+    if verdict or person or outlet:
+        allowed = {s.id for s in store.list_stories(limit=_FILTER_MAX, person=person, outlet=outlet,
+                                                    verdict=verdict)}
+        found = [s for s in found if s.id in allowed]
+    return found[offset:offset + PER_PAGE + 1]
+
+
+@router.get("/", response_class=HTMLResponse)
+@html_errors
+def home(request: Request, q: str = "", person: str = "", outlet: str = "", verdict: str = "",
+         page: str | None = None) -> Response:
+    filters = {"q": q.strip(), "person": person.strip(), "outlet": outlet.strip(), "verdict": verdict.strip()}
+    number = page_number(page)
+    chosen = _verdict(filters["verdict"])
+    filters["verdict"] = chosen.name.lower() if chosen else ""
+    store = deps.store(request)
+    found = _filtered(store, filters, (number - 1) * PER_PAGE)
+    cards = story_views(store, found[:PER_PAGE])
+    return render(request, "home.html", {"cards": cards, "filters": filters, "page": number,
+                                         "has_next": len(found) > PER_PAGE})
+
+
+def _appearances(members: Sequence[tuple[StoredArticle, Stance]]) -> tuple[str, ...]:
+    """The story's article URLs that may be shown as links, first seen first."""
+    urls = (http_url(item.article.url) for item, _ in members)
+    return tuple(dict.fromkeys(u for u in urls if u))
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+@html_errors
+def story_page(request: Request, story_id: str) -> Response:
+    store = deps.store(request)
+    stored, review = find_story(request, story_id)
+    story = stored.story
+    corrections = store.desk.corrections(story.id)
+    view = StoryView(story, review)
+    site = deps.config(request).site_url
+    appearances = _appearances(stored.members)
+    if review is not None and review.status is ReviewStatus.PUBLISHED:
+        data = claim_review(PublishedStory(story, review, tuple(corrections), appearances), site)
+    else:
+        data = claim_review_for_story(story, story.story_rating, story.verdict, site, appearances=appearances)
+    return render(request, "story.html", {"view": view, "detail": story_detail(stored), "corrections": corrections,
+                                          "jsonld": claim_review_script(data)})
+
+
+@router.get("/outlets", response_class=HTMLResponse)
+def outlets_page(request: Request) -> Response:
+    records = TrackRecords.from_counts(deps.store(request).outlet_counts())
+    return render(request, "outlets.html", {"records": records.ranked(), "prior": records.prior_false})
+
+
+@router.get("/outlets/{key:path}", response_class=HTMLResponse)
+@html_errors
+def outlet_page(request: Request, key: str, page: str | None = None) -> Response:
+    store = deps.store(request)
+    number = page_number(page)
+    record = TrackRecords.from_counts(store.outlet_counts()).records.get(key.strip().lower())
+    found = store.list_stories(limit=PER_PAGE + 1, offset=(number - 1) * PER_PAGE, outlet=key)
+    if record is None and not found:
+        raise PageError(404, f"no outlet {key!r}", "Outlet not found")
+    name = record.name if record else next((o for s in found for o in s.outlets if o.lower() == key.lower()), key)
+    return render(request, "outlet.html", {"name": name, "record": record, "cards": story_views(store, found[:PER_PAGE]),
+                                           "page": number, "has_next": len(found) > PER_PAGE})
+
+
+# --- check a story, and send it on as a tip -------------------------------------------------------
+
+def _checked(request: Request, title: str, text: str, url: str, csrf_token: str
+             ) -> tuple[dict[str, str], Article | Response]:
+    """Rate limit, CSRF, then the submitted article, or the form again with the reason."""
+    rate_limited(request)
+    check_form_csrf(request, csrf_token)
+    form = _check_form(title, text, url)
+    try:
+        return form, _article(request, form)
+    except PageError as e:
+        return form, _check_page(request, form, error=e.message, status=e.status)
+
+
+def _check_form(title: str, text: str, url: str) -> dict[str, str]:
+    return {"title": title, "text": text, "url": url.strip()}
+
+
+def _article(request: Request, form: dict[str, str]) -> Article:
+    """The submitted article, or a PageError: 400 for a form missing what it needs, 422 for an
+    article that cannot be read or fetched."""
+    if form["url"] and form["text"].strip():
+        raise PageError(400, "give either the article's text or its URL, not both")
+    if not form["url"] and not form["text"].strip():
+        raise PageError(400, "paste the article's text or give its URL")
+    try:
+        return deps.submitted_article(request, text=form["text"] or None, title=form["title"] or None,
+                                      url=form["url"] or None, origin="check")
+    except FetchError as e:
+        raise PageError(422, str(e)) from None
+    except ParseError as e:
+        raise PageError(422, str(e)) from None
+
+
+def _check_page(request: Request, form: dict[str, str], *, result: object = None, error: str | None = None,
+                tip_sent: bool = False, status: int = 200) -> Response:
+    return render(request, "check.html", {"form": form, "result": result, "error": error, "tip_sent": tip_sent},
+                  status)
+
+
+@router.get("/check", response_class=HTMLResponse)
+def check_form(request: Request, tip: str = "") -> Response:
+    return _check_page(request, _check_form("", "", ""), tip_sent=tip == "sent")
+
+
+@router.post("/check", response_class=HTMLResponse)
+@html_errors
+def check_submit(request: Request, title: str = Form(""), text: str = Form(""), url: str = Form(""),
+                 csrf_token: str = Form("")) -> Response:
+    form, article = _checked(request, title, text, url, csrf_token)
+    if not isinstance(article, Article):
+        return article
+    rated = rate(article, deps.model(request))[0]
+    return _check_page(request, form, result=rated)
+
+
+@router.post("/check/tip")
+@html_errors
+def check_tip(request: Request, title: str = Form(""), text: str = Form(""), url: str = Form(""),
+              note: str = Form(""), csrf_token: str = Form("")) -> Response:
+    _, article = _checked(request, title, text, url, csrf_token)
+    if not isinstance(article, Article):
+        return article
+    send_tip(deps.store(request), deps.model(request), article, note.strip() or None)
+    return RedirectResponse("/check?tip=sent", status_code=303)
+
+
+# --- editors log in and out -------------------------------------------------------------------------
+
+def _safe_next(raw: str) -> str:
+    """Where to go after logging in: a path on this site only (never `//host` or a full URL)."""
+    return raw if raw.startswith("/") and not raw.startswith("//") and "\\" not in raw else "/desk"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/desk") -> Response:  # noqa: A002 - the query parameter's name
+    if deps.editor_from_session(request):
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", {"name": "", "error": None, "next": _safe_next(next)})
+
+
+@router.post("/login", response_class=HTMLResponse)
+@html_errors
+def login_submit(request: Request, name: str = Form(""), password: str = Form(""), csrf_token: str = Form(""),
+                 next: str = Form("/desk")) -> Response:  # noqa: A002
+    rate_limited(request)
+    check_form_csrf(request, csrf_token)
+    config = deps.config(request)
+    found = auth.login(deps.store(request).desk, name.strip(), password, config.session_hours) if name.strip() else None
+    if found is None:
+        # One message for an unknown name and a wrong password: the page must not tell them apart.
+        return render(request, "login.html", {"name": name, "error": "Wrong name or password.",
+                                              "next": _safe_next(next)}, 401)
+    secret, _csrf = found
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(deps.SESSION_COOKIE, secret, max_age=config.session_hours * 3600, httponly=True,
+                        samesite="lax", path="/", secure=config.secure_cookies)
+    return response
+
+
+@router.post("/logout")
+@html_errors
+def logout(request: Request, csrf_token: str = Form("")) -> Response:
+    secret = request.cookies.get(deps.SESSION_COOKIE)
+    if secret and deps.current_session(request) is not None:
+        deps.check_csrf(request, csrf_token)
+        auth.logout(deps.store(request).desk, secret)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(deps.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+# --- the feed ----------------------------------------------------------------------------------------
+
+@router.get("/feed.atom")
+def feed(request: Request) -> Response:
+    items = deps.store(request).desk.published(limit=_FEED_SIZE)
+    body = atom_feed(items, deps.config(request).site_url)
+    return Response(body, media_type="application/atom+xml")
