@@ -2,16 +2,19 @@
 as the input grows from 10k to 1M articles.
 
     python bench/dask_scaling.py [--data ../shared/data/arg_gossipcop/val.jsonl] [--articles 100000]
-                                 [--repeat 3] [--memory-sizes 10000,1000000] [--quick]
+                                 [--repeat 3] [--memory-sizes 10000,1000000] [--quick] [--only speed|memory]
 
 Every run is the real CLI in a fresh process, JSONL in, JSONL out to a file (or shards with --out):
 `truthmeter rate` with the local engine on 1 and 2 worker processes, and with `--engine dask
 --workers 2` (a LocalCluster of 2 workers x 1 thread, started by the command and counted in its
 time). The speed input is the data file repeated up to --articles lines (synthetic rows when the
 file is absent); the memory inputs are short synthetic rows generated into a temporary folder and
-deleted after. Peak memory is the largest summed RSS of the command's process tree (the Dask
-workers and the local engine's forked workers included; pages shared by forks count once per
-process, so the sums overstate), sampled every 50 ms. --quick: 20k articles, one run, 10k vs 100k.
+deleted after. Peak memory, sampled every 50 ms, is the command's own process (it reads the input
+and writes the output) and the summed RSS of its whole process tree (the Dask workers and the local
+engine's forked workers included; pages shared by forks count once per process, so the sums
+overstate). The rating processes grow until the model's n-gram caches are full (bounded
+lru_caches in features/_grams.py, reached after some 200k distinct short articles), then stay flat.
+--quick: 20k articles, one run, 10k vs 100k.
 """
 
 from __future__ import annotations
@@ -41,29 +44,29 @@ _DOINGS = ["was spotted at a gallery opening", "hosted a dinner at the harbour f
            "left a charity gala early", "performed at the opera house", "skipped the film market"]
 
 
-def tree_rss(pid: int) -> int:
-    """Summed RSS in bytes of a process and all its descendants (psutil when installed, else /proc)."""
+def rss(pid: int) -> tuple[int, int]:
+    """RSS in bytes of a process, and summed over it and all its descendants (psutil, else /proc)."""
     try:
         import psutil
     except ImportError:
-        return _proc_tree_rss(pid)
+        return _proc_rss(pid)
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0
-    total = 0
+        return 0, 0
+    sizes = []
     for p in procs:
         try:
-            total += p.memory_info().rss
+            sizes.append(p.memory_info().rss)
         except psutil.Error:
-            pass
-    return total
+            sizes.append(0)
+    return sizes[0], sum(sizes)
 
 
-def _proc_tree_rss(pid: int) -> int:
+def _proc_rss(pid: int) -> tuple[int, int]:
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    sizes: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -73,18 +76,19 @@ def _proc_tree_rss(pid: int) -> int:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        sizes[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
     todo, total = [pid], 0
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        total += sizes.get(p, 0)
         todo.extend(children.get(p, []))
-    return total
+    return sizes.get(pid, 0), total
 
 
-def run(args: list[str], out: Path) -> tuple[float, float]:
-    """Wall seconds and peak process-tree RSS (MB) of one CLI run; exits when the run fails."""
-    peak = [0]
+def run(args: list[str], out: Path) -> tuple[float, float, float]:
+    """Wall seconds, and peak RSS (MB) of the command's process and of its whole process tree, of one
+    CLI run; exits when the run fails."""
+    peak = [0, 0]
     with out.open("w") as sink, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen([*CLI, *args], stdout=sink, stderr=err,
@@ -92,7 +96,7 @@ def run(args: list[str], out: Path) -> tuple[float, float]:
 
         def sample() -> None:
             while proc.poll() is None:
-                peak[0] = max(peak[0], tree_rss(proc.pid))
+                peak[:] = [max(a, b) for a, b in zip(peak, rss(proc.pid))]
                 time.sleep(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -103,7 +107,7 @@ def run(args: list[str], out: Path) -> tuple[float, float]:
         if proc.returncode != 0:
             err.seek(0)
             sys.exit(f"failed ({proc.returncode}): truthmeter {' '.join(args)}\n{err.read()[-2000:]}")
-    return wall, peak[0] / 2**20
+    return wall, peak[0] / 2**20, peak[1] / 2**20
 
 
 def synthetic(i: int, rng: random.Random) -> str:
@@ -137,7 +141,7 @@ def speed(n: int, data: Path | None, repeat: int, tmp: Path) -> dict[str, tuple[
         walls, peaks = [], []
         for k in range(repeat):
             target = ["--out", str(tmp / f"shards{k}")] if shards else ["--format", "jsonl"]
-            wall, peak = run(["rate", *target, *extra, str(big)], out)
+            wall, _, peak = run(["rate", *target, *extra, str(big)], out)
             walls.append(wall)
             peaks.append(peak)
             rated = sum(count_lines(p) for p in (tmp / f"shards{k}").glob("part-*")) if shards else count_lines(out)
@@ -147,14 +151,16 @@ def speed(n: int, data: Path | None, repeat: int, tmp: Path) -> dict[str, tuple[
     return results
 
 
-def memory(sizes: list[int], tmp: Path) -> dict[str, list[float]]:
-    """Peak RSS (MB) per engine at each input size, short synthetic rows, JSONL to JSONL."""
+def memory(sizes: list[int], tmp: Path) -> dict[str, list[tuple[float, float]]]:
+    """Per engine at each input size, the peak RSS (MB) of the command's own process (which reads
+    and writes) and of its process tree (the rating workers too); short synthetic rows, JSONL to JSONL."""
     out, peaks = tmp / "mem-out.jsonl", {}
     for n in sizes:
         path = tmp / f"mem-{n}.jsonl"
         write_input(path, n, None)
         for name in ("local, 2 workers", "dask LocalCluster 2x1"):
-            peaks.setdefault(name, []).append(run(["rate", "--format", "jsonl", *ENGINES[name], str(path)], out)[1])
+            _, own, tree = run(["rate", "--format", "jsonl", *ENGINES[name], str(path)], out)
+            peaks.setdefault(name, []).append((own, tree))
             assert count_lines(out) == n
         path.unlink()
     return peaks
@@ -167,28 +173,41 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--memory-sizes", default="10000,1000000")
     ap.add_argument("--quick", action="store_true", help="20k articles, one run each, memory at 10k and 100k")
+    ap.add_argument("--only", choices=["speed", "memory"], default=None, help="Run one half of the bench.")
     args = ap.parse_args()
     if args.quick:
         args.articles, args.repeat, args.memory_sizes = 20_000, 1, "10000,100000"
     data = Path(args.data) if Path(args.data).exists() else None
     sizes = [int(s) for s in args.memory_sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        results = speed(args.articles, data, args.repeat, Path(tmp))
-        peaks = memory(sizes, Path(tmp))
+        results = speed(args.articles, data, args.repeat, Path(tmp)) if args.only != "memory" else {}
+        peaks = memory(sizes, Path(tmp)) if args.only != "speed" else {}
+    if results:
+        print_speed(results, args.articles, args.repeat, data)
+    if peaks:
+        print_memory(peaks, sizes)
+
+
+def print_speed(results: dict[str, tuple[float, float, float]], n: int, repeat: int, data: Path | None) -> None:
     source = f"{data} repeated" if data else "synthetic rows"
-    print(f"speed: {args.articles} articles ({source}), JSONL in and out, medians of {args.repeat} run(s); "
-          f"{os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}")
+    print(f"speed: {n} articles ({source}), JSONL in and out, medians of {repeat} run(s); "
+          f"{os.cpu_count()} CPUs, load average now {os.getloadavg()[0]:.1f}")
     print(f"{'engine':<24} {'wall s':>8} {'art/s':>8} {'start s':>8} {'steady art/s':>13} {'peak RSS MB':>12}")
     for name, (wall, start, peak) in results.items():
-        print(f"{name:<24} {wall:>8.1f} {args.articles / wall:>8.0f} {start:>8.1f} "
-              f"{args.articles / max(wall - start, 1e-9):>13.0f} {peak:>12.0f}")
+        print(f"{name:<24} {wall:>8.1f} {n / wall:>8.0f} {start:>8.1f} {n / max(wall - start, 1e-9):>13.0f} "
+              f"{peak:>12.0f}")
     base = results["local, 1 worker"][0]
     print("speed-up over local, 1 worker: " + ", ".join(
         f"{name} {base / wall:.2f}x" for name, (wall, _, _) in results.items() if name != "local, 1 worker"))
-    print("memory: peak process-tree RSS (MB), short synthetic rows, JSONL to JSONL")
-    print(f"{'engine':<24} " + " ".join(f"{n:>10}" for n in sizes) + f" {'ratio':>7}")
+
+
+def print_memory(peaks: dict[str, list[tuple[float, float]]], sizes: list[int]) -> None:
+    print("memory: peak RSS (MB) of the command's process / of its whole process tree, short synthetic rows, "
+          "JSONL to JSONL")
+    print(f"{'engine':<24} " + " ".join(f"{n:>15}" for n in sizes) + f" {'ratio':>12}")
     for name, row in peaks.items():
-        print(f"{name:<24} " + " ".join(f"{mb:>10.0f}" for mb in row) + f" {row[-1] / row[0]:>7.2f}")
+        cells = " ".join(f"{f'{own:.0f} / {tree:.0f}':>15}" for own, tree in row)
+        print(f"{name:<24} {cells} {f'{row[-1][0] / row[0][0]:.2f} / {row[-1][1] / row[0][1]:.2f}':>12}")
 
 
 if __name__ == "__main__":

@@ -174,6 +174,18 @@ def test_an_empty_or_blank_file_is_one_error_whatever_the_parts(tmp_path: Path, 
         assert _read_parts(path, blocksize)[1] == [f"{path}: empty file"]
 
 
+def test_a_csv_header_that_cannot_travel_keeps_its_file_whole(tmp_path: Path) -> None:
+    """No text column: one error, not one per part; a header over two lines: no cuts at all."""
+    rows = "".join(f"{i},{i},Nerys Dravik announced tour number {i} on Friday.\n" for i in range(60))
+    (tmp_path / "cols.csv").write_text("id,score,words\n" + rows)
+    (tmp_path / "quoted.csv").write_text('id,"sco\nre",text\n' + rows)
+    for name in ("cols.csv", "quoted.csv"):
+        expected = [str(x) if isinstance(x, ParseError) else x for x in truthmeter.read(tmp_path / name)]
+        parts, got = _read_parts(tmp_path / name, 1)
+        assert got == expected and len(parts) == 1
+    assert len(expected) == 60
+
+
 # ---- the engine on a 2-worker cluster of processes, through the CLI ----
 
 def test_jsonl_same_output_and_errors_as_local(cluster, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]

@@ -71,7 +71,7 @@ scheduler_option = click.option("--scheduler", default=None, metavar="ADDRESS",
                                 help="Dask scheduler, e.g. tcp://HOST:8786 (default: a local cluster of --workers "
                                      "processes).")
 blocksize_option = click.option("--blocksize", default=None, type=click.IntRange(min=1), metavar="BYTES",
-                                help="Dask engine: input bytes per task (default: by file size, up to 2 MB).")
+                                help="Dask engine: input bytes per task (default: by file size, up to 512 KB).")
 
 
 def _local_only(**given: object) -> None:

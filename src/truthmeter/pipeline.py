@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+from multiprocessing.pool import AsyncResult
 import os
 from collections import deque
 from dataclasses import dataclass, field
@@ -140,17 +141,19 @@ def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthMode
         for chunk in chunks:
             yield chunk, rate(_articles(chunk), model)
         return
-    # Fork, so workers share the loaded model instead of unpickling it; imap keeps input order.
-    pending: deque[list[Article | ParseError]] = deque()
-
-    def feed() -> Iterator[list[Article]]:
-        for chunk in chunks:
-            pending.append(chunk)
-            yield _articles(chunk)
-
+    # Fork, so workers share the loaded model instead of unpickling it. At most two batches per worker
+    # are in flight (Pool.imap would pull the whole input ahead of the workers: memory growing with it),
+    # and they come back in input order.
+    window: deque[tuple[list[Article | ParseError], AsyncResult[list[RatedArticle]]]] = deque()
     with mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
-        for rated in pool.imap(_worker_rate, feed()):
-            yield pending.popleft(), rated
+        for chunk in chunks:
+            window.append((chunk, pool.apply_async(_worker_rate, (_articles(chunk),))))
+            if len(window) >= 2 * workers:
+                done, result = window.popleft()
+                yield done, result.get()
+        while window:
+            done, result = window.popleft()
+            yield done, result.get()
 
 
 @dataclass

@@ -31,7 +31,7 @@ from truthmeter.types import RatedArticle
 __all__ = ["DaskEngine", "Shard", "ModelFiles", "worker_model", "DASK_MISSING"]
 
 DASK_MISSING = "the dask engine needs dask[distributed]: pip install 'truthmeter[dask]'"
-_MIN_BLOCK, _MAX_BLOCK = 64 * 1024, 2 * 2**20
+_MIN_BLOCK, _MAX_BLOCK = 64 * 1024, 512 * 1024
 
 
 @dataclass(frozen=True)
