@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from truthmeter import settings
 from truthmeter.errors import ParseError
@@ -25,8 +25,10 @@ from truthmeter.parse import parse
 from truthmeter.rating import fact_check_rating, make_rating
 from truthmeter.types import Article, Origin, RatedArticle, RawDocument
 
-__all__ = ["read", "submitted", "load_model", "rate", "rate_stream", "ingest", "ingest_articles", "IngestReport",
-           "evaluate", "calibrated_on"]
+T = TypeVar("T")
+
+__all__ = ["read", "submitted", "load_model", "rate", "rate_stream", "ingest", "ingest_articles", "store_rated",
+           "IngestReport", "evaluate", "calibrated_on"]
 
 
 def read(paths: str | os.PathLike | Iterable[str | os.PathLike], *, text_field: str | None = None
@@ -96,7 +98,7 @@ def rate(articles: Article | Sequence[Article], model: TruthModel | None = None,
     return out
 
 
-def _batches(items: Iterable[Article | ParseError], size: int) -> Iterator[list[Article | ParseError]]:
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -181,6 +183,17 @@ def ingest_articles(items: Iterable[Article | ParseError], store: "Store", model
                     workers: int = 1, on_item: Callable[[RatedArticle | ParseError], None] | None = None,
                     stories: bool = True) -> IngestReport:
     """`ingest` for articles already read (a web submission, a notebook's list); errors pass through."""
+    size = int(settings.get("batch_size"))
+    return store_rated(rate_stream(items, model, batch_size=size, workers=workers), store, on_item=on_item,
+                       stories=stories)
+
+
+def store_rated(items: Iterable[RatedArticle | ParseError], store: "Store", *,  # noqa: F821
+                on_item: Callable[[RatedArticle | ParseError], None] | None = None,
+                stories: bool = True) -> IngestReport:
+    """Store rated articles (rated here or by an engine) in input order, one transaction per batch of
+    `batch_size` items, each new article joining its story in that transaction: the same batches, so
+    the same stories, whoever rated them. Errors are counted and passed to `on_item` in place."""
     from truthmeter.stories.service import StoryService  # only ingest needs the clusterer
 
     report = IngestReport()
@@ -188,8 +201,7 @@ def ingest_articles(items: Iterable[Article | ParseError], store: "Store", model
     service = StoryService(store) if stories else None
     if service:
         service.backfill(size)
-    rated = rate_stream(items, model, batch_size=size, workers=workers)
-    for chunk in _batches(rated, size):
+    for chunk in _batches(items, size):
         good = [x for x in chunk if isinstance(x, RatedArticle)]
         report.errors.extend(x for x in chunk if isinstance(x, ParseError))
         report.read += len(good)
