@@ -9,12 +9,11 @@ holds the store's lock and turns driver errors into StoreError.
 from __future__ import annotations
 
 import json
-import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from truthmeter.errors import StoreError
 from truthmeter.newsroom.auth import check_user_name
@@ -23,21 +22,19 @@ from truthmeter.newsroom.queue import suspicion
 from truthmeter.newsroom.records import (ApiToken, AuditAction, AuditEntry, Correction, PublishedStory, QueueItem,
                                          Review, ReviewStatus, Session, Tip, User)
 from truthmeter.rating import verdict_for
+from truthmeter.store import desk_rows as decode
 from truthmeter.store import stories as story_sql
 from truthmeter.store.dialect import Connection
-from truthmeter.types import FactCheck, Story, Verdict
+from truthmeter.store.sqlutil import Row, check_page, chunks, marks, utc_now
+from truthmeter.types import FactCheck, Story
 
 if TYPE_CHECKING:
     from truthmeter.store.sqlstore import SQLStore
 
 __all__ = ["SQLDesk"]
 
-# A result row: Row, or the PostgreSQL adapter's row (by name and by position alike).
-Row = Any
-
 # A token's last use is noted at most this often: a write per API call would be pure overhead.
 _TOKEN_TOUCH = timedelta(minutes=1)
-_CHUNK = 500
 
 _UPSERT_REVIEW = """
 INSERT INTO reviews (story_id, status, model_rating, final_rating, final_verdict, note, editor, reviewed_at,
@@ -66,84 +63,6 @@ SELECT t.id, t.content_hash, a.id AS article_id, sa.story_id, t.note, t.submitte
 FROM tips t JOIN articles a ON a.content_hash = t.content_hash
 LEFT JOIN story_articles sa ON sa.content_hash = t.content_hash
 """
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _precise_now() -> str:
-    # Orders the published list: two publications within one second must still come out in order.
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _utc(moment: str) -> str:
-    """An ISO 8601 time as UTC in our one format, so stored times compare as strings."""
-    try:
-        parsed = datetime.fromisoformat(moment)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"not an ISO 8601 time: {moment!r}") from exc
-    if parsed.tzinfo is None:
-        raise ValueError(f"time without a timezone: {moment!r}")
-    return parsed.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def _check_rating(rating: object) -> int:
-    if isinstance(rating, bool) or not isinstance(rating, numbers.Integral) or not 0 <= int(rating) <= 10:
-        raise ValueError(f"rating must be a whole number from 0 to 10, got {rating!r}")
-    return int(rating)
-
-
-def _check_page(limit: int, offset: int) -> None:
-    if limit < 0 or offset < 0:
-        raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
-
-
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
-def _chunks(ids: list[str]) -> Iterator[list[str]]:
-    for k in range(0, len(ids), _CHUNK):
-        yield ids[k:k + _CHUNK]
-
-
-def _clean_note(note: str | None) -> str | None:
-    return (note or "").strip() or None
-
-
-def _review(row: Row) -> Review:
-    return Review(story_id=row["story_id"], status=ReviewStatus(row["status"]), model_rating=row["model_rating"],
-                  final_rating=row["final_rating"],
-                  final_verdict=None if row["final_verdict"] is None else Verdict(row["final_verdict"]),
-                  note=row["note"], editor=row["editor"], reviewed_at=row["reviewed_at"],
-                  published_at=row["published_at"], changed_at=row["changed_at"])
-
-
-def _correction(row: Row) -> Correction:
-    return Correction(story_id=row["story_id"], previous_rating=row["previous_rating"], new_rating=row["new_rating"],
-                      note=row["note"], editor=row["editor"], at=row["at"])
-
-
-def _token(row: Row) -> ApiToken:
-    return ApiToken(id=row["id"], name=row["name"], user=row["user_name"], created_at=row["created_at"],
-                    last_used_at=row["last_used_at"], revoked_at=row["revoked_at"])
-
-
-def _tip(row: Row) -> Tip:
-    return Tip(id=row["id"], content_hash=row["content_hash"], article_id=row["article_id"],
-               story_id=row["story_id"], note=row["note"], submitted_at=row["submitted_at"])
-
-
-def _fact_check(row: Row) -> FactCheck:
-    return FactCheck(content_hash=row["content_hash"], article_id=row["article_id"], rating=row["rating"],
-                     basis=row["basis"], title=row["title"], outlet=row["outlet"], url=row["url"], date=row["date"],
-                     wording=row["wording"], story_id=row["story_id"])
-
-
-def _audit_entry(row: Row) -> AuditEntry:
-    return AuditEntry(id=row["id"], at=row["at"], actor=row["actor"], action=AuditAction(row["action"]),
-                      target=row["target"], detail=json.loads(row["detail_json"]))
 
 
 class SQLDesk:
@@ -182,7 +101,7 @@ class SQLDesk:
     def _audit(conn: Connection, actor: str, action: AuditAction, target: str | None,
                detail: dict[str, object]) -> None:
         conn.execute("INSERT INTO audit_log (at, actor, action, target, detail_json) VALUES (?, ?, ?, ?, ?)",
-                     (_now(), actor, action.value, target, json.dumps(detail, ensure_ascii=False, sort_keys=True)))
+                     (utc_now(), actor, action.value, target, json.dumps(detail, ensure_ascii=False, sort_keys=True)))
 
     @staticmethod
     def _story_row(conn: Connection, story_id: str) -> Row:
@@ -194,7 +113,7 @@ class SQLDesk:
     @staticmethod
     def _review_of(conn: Connection, story_id: str) -> Review | None:
         row = conn.execute("SELECT * FROM reviews WHERE story_id = ?", (story_id,)).fetchone()
-        return None if row is None else _review(row)
+        return None if row is None else decode.review(row)
 
     @staticmethod
     def _save(conn: Connection, r: Review) -> Review:
@@ -206,8 +125,8 @@ class SQLDesk:
     @staticmethod
     def _stories(conn: Connection, ids: list[str]) -> dict[str, Story]:
         out: dict[str, Story] = {}
-        for chunk in _chunks(ids):
-            rows = conn.execute(f"SELECT * FROM stories WHERE id IN ({_marks(len(chunk))})", chunk).fetchall()
+        for chunk in chunks(ids):
+            rows = conn.execute(f"SELECT * FROM stories WHERE id IN ({marks(len(chunk))})", chunk).fetchall()
             facts = story_sql.story_facts(conn, [r["id"] for r in rows])
             out.update((r["id"], story_sql.story_from_row(r, facts.get(r["id"], {}))) for r in rows)
         return out
@@ -215,7 +134,7 @@ class SQLDesk:
     # --- editors, tokens, sessions --------------------------------------------------------------
     def add_user(self, name: str, password_hash: str, *, actor: str = "cli") -> User:
         check_user_name(name)
-        now = _now()
+        now = utc_now()
         with self._write("cannot add user") as conn:
             # Case-insensitively: "Alice" and "alice" as two editors would only confuse the audit log.
             if conn.execute("SELECT 1 FROM users WHERE lower(name) = lower(?)", (name,)).fetchone():
@@ -236,7 +155,7 @@ class SQLDesk:
         return [User(name=r["name"], created_at=r["created_at"]) for r in rows]
 
     def add_token(self, token_hash: str, name: str, user: str, *, actor: str = "cli") -> ApiToken:
-        now = _now()
+        now = utc_now()
         with self._write("cannot create token") as conn:
             if not conn.execute("SELECT 1 FROM users WHERE name = ?", (user,)).fetchone():
                 raise StoreError(f"no user {user}")
@@ -261,7 +180,7 @@ class SQLDesk:
 
     def tokens(self) -> list[ApiToken]:
         with self._read("cannot list tokens") as conn:
-            return [_token(r) for r in conn.execute("SELECT * FROM api_tokens ORDER BY id")]
+            return [decode.token(r) for r in conn.execute("SELECT * FROM api_tokens ORDER BY id")]
 
     def revoke_token(self, token_id: int, *, actor: str) -> bool:
         with self._write("cannot revoke token") as conn:
@@ -269,13 +188,13 @@ class SQLDesk:
                                (token_id,)).fetchone()
             if row is None:
                 return False
-            conn.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", (_now(), token_id))
+            conn.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", (utc_now(), token_id))
             self._audit(conn, actor, AuditAction.TOKEN_REVOKED, str(token_id),
                         {"name": row["name"], "user": row["user_name"]})
         return True
 
     def add_session(self, session_hash: str, user: str, csrf: str, expires_at: str) -> None:
-        expires, now = _utc(expires_at), _now()
+        expires, now = decode.utc(expires_at), utc_now()
         with self._write("cannot start session") as conn:
             if not conn.execute("SELECT 1 FROM users WHERE name = ?", (user,)).fetchone():
                 raise StoreError(f"no user {user}")
@@ -289,7 +208,7 @@ class SQLDesk:
         with self._read("cannot read session") as conn:
             row = conn.execute("SELECT user_name, csrf, expires_at FROM sessions WHERE session_hash = ?",
                                (session_hash,)).fetchone()
-        if row is None or row["expires_at"] <= _now():
+        if row is None or row["expires_at"] <= utc_now():
             return None
         return Session(user=row["user_name"], csrf=row["csrf"], expires_at=row["expires_at"])
 
@@ -309,12 +228,12 @@ class SQLDesk:
     def set_rating(self, story_id: str, rating: int, note: str, *, editor: str) -> Review:
         """See Desk.set_rating. Any change to a published story is a correction, even one keeping the
         rating and rewording the note: the note is public, so readers see that it changed."""
-        rating, text = _check_rating(rating), _clean_note(note)
+        rating, text = decode.check_rating(rating), decode.clean_note(note)
         with self._write("cannot set rating") as conn:
             story = self._story_row(conn, story_id)
             sid, model = story["id"], story["story_rating"]
             old = self._review_of(conn, sid)
-            now, changed = _now(), _precise_now()
+            now, changed = utc_now(), decode.precise_now()
             if old is not None and old.status is ReviewStatus.PUBLISHED:
                 if text is None:
                     raise ValueError("a correction to a published verdict needs a note saying why")
@@ -340,13 +259,13 @@ class SQLDesk:
             old = self._review_of(conn, sid)
             if old is not None and old.status is ReviewStatus.PUBLISHED:
                 return old
-            now = _now()
+            now = utc_now()
             final = old.final_rating if old is not None and old.final_rating is not None else model
             new = Review(story_id=sid, status=ReviewStatus.PUBLISHED, model_rating=model, final_rating=final,
                          final_verdict=verdict_for(final), note=None if old is None else old.note, editor=editor,
                          reviewed_at=now if old is None or old.reviewed_at is None else old.reviewed_at,
                          published_at=now if old is None or old.published_at is None else old.published_at,
-                         changed_at=_precise_now())
+                         changed_at=decode.precise_now())
             self._audit(conn, editor, AuditAction.PUBLISH, sid, {"rating": final, "verdict": new.final_verdict.value})
             return self._save(conn, new)
 
@@ -359,20 +278,20 @@ class SQLDesk:
             if old.status is not ReviewStatus.PUBLISHED:
                 return old
             self._audit(conn, editor, AuditAction.UNPUBLISH, old.story_id, {"rating": old.final_rating})
-            return self._save(conn, replace(old, status=ReviewStatus.UNPUBLISHED, changed_at=_precise_now()))
+            return self._save(conn, replace(old, status=ReviewStatus.UNPUBLISHED, changed_at=decode.precise_now()))
 
     def corrections(self, story_id: str) -> list[Correction]:
         with self._read("cannot read corrections") as conn:
             found = story_sql.find_story_id(conn, story_id)
             rows = [] if found is None else conn.execute(
                 "SELECT * FROM corrections WHERE story_id = ? ORDER BY id", (found,)).fetchall()
-        return [_correction(r) for r in rows]
+        return [decode.correction(r) for r in rows]
 
     def queue(self, limit: int = 50, offset: int = 0) -> list[QueueItem]:
         """Stories no editor has rated yet (no review, or one still UNREVIEWED), the most suspicious
         first (newsroom.queue.suspicion: the model's story rating, lowered by readers' tips and
         contradicting articles), then the one with the newest article, then by id."""
-        _check_page(limit, offset)
+        check_page(limit, offset)
         with self._read("cannot read queue") as conn:
             rows = conn.execute(self._queue_sql, (limit, offset)).fetchall()
             facts = story_sql.story_facts(conn, [r["id"] for r in rows])
@@ -388,24 +307,24 @@ class SQLDesk:
 
     def _reviews(self, conn: Connection, ids: list[str]) -> list[Review]:
         out: list[Review] = []
-        for chunk in _chunks(ids):
-            out += [_review(r) for r in conn.execute(
-                f"SELECT * FROM reviews WHERE story_id IN ({_marks(len(chunk))})", chunk)]
+        for chunk in chunks(ids):
+            out += [decode.review(r) for r in conn.execute(
+                f"SELECT * FROM reviews WHERE story_id IN ({marks(len(chunk))})", chunk)]
         return out
 
     def published(self, limit: int = 50, offset: int = 0) -> list[PublishedStory]:
-        _check_page(limit, offset)
+        check_page(limit, offset)
         with self._read("cannot read published stories") as conn:
-            reviews = [_review(r) for r in conn.execute(
+            reviews = [decode.review(r) for r in conn.execute(
                 "SELECT * FROM reviews WHERE status = 'published' ORDER BY changed_at DESC, story_id LIMIT ? OFFSET ?",
                 (limit, offset))]
             ids = [r.story_id for r in reviews]
             stories = self._stories(conn, ids)
             fixes: dict[str, list[Correction]] = {}
-            for chunk in _chunks(ids):
-                for row in conn.execute(f"SELECT * FROM corrections WHERE story_id IN ({_marks(len(chunk))}) "
+            for chunk in chunks(ids):
+                for row in conn.execute(f"SELECT * FROM corrections WHERE story_id IN ({marks(len(chunk))}) "
                                         "ORDER BY id", chunk):
-                    fixes.setdefault(row["story_id"], []).append(_correction(row))
+                    fixes.setdefault(row["story_id"], []).append(decode.correction(row))
             urls = self._appearances(conn, ids)
         return [PublishedStory(story=stories[r.story_id], review=r, corrections=tuple(fixes.get(r.story_id, ())),
                                appearances=tuple(urls.get(r.story_id, ()))) for r in reviews]
@@ -415,10 +334,10 @@ class SQLDesk:
         """Where each claim appeared: web URLs of the articles telling it (supporting, not fact-checks:
         a debunk or a denial is not an appearance of the claim), oldest first, each once."""
         out: dict[str, list[str]] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = conn.execute(
                 "SELECT sa.story_id, a.url FROM story_articles sa JOIN articles a ON a.content_hash = sa.content_hash "
-                f"WHERE sa.story_id IN ({_marks(len(chunk))}) AND a.url IS NOT NULL AND sa.stance = 'supports' "
+                f"WHERE sa.story_id IN ({marks(len(chunk))}) AND a.url IS NOT NULL AND sa.stance = 'supports' "
                 "AND NOT EXISTS (SELECT 1 FROM fact_checks fc WHERE fc.content_hash = sa.content_hash) "
                 "ORDER BY a.seq", chunk)
             for story_id, url in rows:
@@ -433,19 +352,19 @@ class SQLDesk:
 
     # --- tips, search, fact-checks, audit -------------------------------------------------------
     def add_tip(self, content_hash: str, note: str | None) -> Tip:
-        text, now = _clean_note(note), _now()
+        text, now = decode.clean_note(note), utc_now()
         with self._write("cannot store tip") as conn:
             if not conn.execute("SELECT 1 FROM articles WHERE content_hash = ?", (content_hash,)).fetchone():
                 raise StoreError(f"no stored article {content_hash}")
             tip_id = self._dialect.insert_id(conn, "INSERT INTO tips (content_hash, note, submitted_at) "
                                              "VALUES (?, ?, ?)", (content_hash, text, now))
-            tip = _tip(conn.execute(_TIPS + "WHERE t.id = ?", (tip_id,)).fetchone())
+            tip = decode.tip(conn.execute(_TIPS + "WHERE t.id = ?", (tip_id,)).fetchone())
             self._audit(conn, "reader", AuditAction.TIP, tip.story_id or content_hash,
                         {"tip": tip.id, "content_hash": content_hash, "note": text})
         return tip
 
     def tips(self, story_id: str | None = None, limit: int = 50) -> list[Tip]:
-        _check_page(limit, 0)
+        check_page(limit, 0)
         with self._read("cannot read tips") as conn:
             if story_id is None:
                 rows = conn.execute(_TIPS + "ORDER BY t.id DESC LIMIT ?", (limit,)).fetchall()
@@ -453,12 +372,12 @@ class SQLDesk:
                 found = story_sql.find_story_id(conn, story_id)
                 rows = [] if found is None else conn.execute(
                     _TIPS + "WHERE sa.story_id = ? ORDER BY t.id DESC LIMIT ?", (found, limit)).fetchall()
-        return [_tip(r) for r in rows]
+        return [decode.tip(r) for r in rows]
 
     def search(self, query: str, limit: int = 50, offset: int = 0) -> list[Story]:
         """Stories whose articles contain every word of `query` (accents ignored where the backend can),
         the story with the best-matching article first (SQLite: bm25; PostgreSQL: ts_rank)."""
-        _check_page(limit, offset)
+        check_page(limit, offset)
         match = self._dialect.search(query)
         if match is None:
             return []
@@ -478,22 +397,22 @@ class SQLDesk:
                                     match.params).fetchone()[0])
 
     def fact_checks(self, limit: int = 50, offset: int = 0) -> list[FactCheck]:
-        _check_page(limit, offset)
+        check_page(limit, offset)
         with self._read("cannot read fact-checks") as conn:
             rows = conn.execute("SELECT fc.*, a.id AS article_id FROM fact_checks fc JOIN articles a "
                                 "ON a.content_hash = fc.content_hash ORDER BY a.seq DESC LIMIT ? OFFSET ?",
                                 (limit, offset)).fetchall()
-        return [_fact_check(r) for r in rows]
+        return [story_sql.fact_check_from_row(r) for r in rows]
 
     def count_fact_checks(self) -> int:
         with self._read("cannot count fact-checks") as conn:
             return int(conn.execute("SELECT COUNT(*) FROM fact_checks").fetchone()[0])
 
     def audit(self, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
-        _check_page(limit, offset)
+        check_page(limit, offset)
         with self._read("cannot read audit log") as conn:
             rows = conn.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
-        return [_audit_entry(r) for r in rows]
+        return [decode.audit_entry(r) for r in rows]
 
     def count_audit(self) -> int:
         with self._read("cannot count audit log") as conn:

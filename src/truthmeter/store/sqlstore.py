@@ -11,7 +11,6 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from truthmeter.store.base import (HASH_PREFIX_MIN, OutletCount, StoredArticle, 
                                    StoryMemberRow, StoryUpdate, content_hash, signals_from_json, signals_to_json)
 from truthmeter.store.dialect import Connection, Dialect
 from truthmeter.store.migrations import current_version
+from truthmeter.store.sqlutil import check_page, utc_now
 from truthmeter.types import Article, Label, Origin, Quote, RatedArticle, Rating, Stance, Story, Verdict
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class SQLStore:
         return self._desk
 
     def add(self, items: Sequence[RatedArticle], stories: StoryUpdate | None = None) -> int:
-        now = _utc_now()
+        now = utc_now()
         articles: list[tuple[object, ...]] = []
         ratings: list[tuple[object, ...]] = []
         # Serialise everything before taking the write lock, so a bad item holds no lock.
@@ -142,8 +142,7 @@ class SQLStore:
 
     def list(self, limit: int = 50, offset: int = 0, verdict: str | None = None,
              outlet: str | None = None) -> list[StoredArticle]:
-        if limit < 0 or offset < 0:
-            raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
+        check_page(limit, offset)
         clauses: list[str] = []
         params: list[object] = []
         if verdict is not None:
@@ -189,8 +188,7 @@ class SQLStore:
 
     def list_stories(self, limit: int = 50, offset: int = 0, person: str | None = None,
                      outlet: str | None = None, verdict: str | None = None) -> list[Story]:
-        if limit < 0 or offset < 0:
-            raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
+        check_page(limit, offset)
         wanted = None if verdict is None else _verdict_value(verdict)
         with self._db("cannot list stories") as conn:
             return story_sql.list_stories(conn, limit, offset, person, outlet, wanted, self._dialect)
@@ -255,10 +253,6 @@ class SQLStore:
     def _describe(exc: BaseException) -> str:
         """The driver's error as one line."""
         return str(exc)
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _is_hex(text: str) -> bool:

@@ -9,22 +9,15 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator
-from itertools import islice
-from typing import Any
 
 from truthmeter.store.base import (OutletCount, StoryLink, StoryMemberRow, StoryUpdate, signals_from_json,
                                    signals_to_json)
 from truthmeter.store.dialect import SQLITE, Connection, Dialect
+from truthmeter.store.sqlutil import Row, chunks, marks
 from truthmeter.types import FactCheck, Story, Verdict
 
 __all__ = ["write_update", "known_hashes", "iter_links", "members", "list_stories", "find_story_id",
-           "story_facts", "story_from_row", "fact_checks", "outlet_counts"]
-
-# A result row: sqlite3.Row, or the PostgreSQL adapter's row (by name and by position alike).
-Row = Any
-
-# SQLite's default limit on bound parameters is 999 in old builds: stay well under it.
-_CHUNK = 500
+           "story_facts", "story_from_row", "fact_checks", "fact_check_from_row", "outlet_counts"]
 
 _UPSERT_STORY = """
 INSERT INTO stories (id, title, created_at, updated_at, story_rating, verdict, fact_check_rating, signals_json)
@@ -54,16 +47,6 @@ _LINK_COLUMNS = ("sa.content_hash, sa.story_id, sa.stance, sa.people_json, sa.da
                  "sa.outlet_key, sa.evidence_json")
 
 
-def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
-    it = iter(items)
-    while chunk := list(islice(it, _CHUNK)):
-        yield chunk
-
-
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
 def write_update(conn: Connection, update: StoryUpdate, now: str) -> None:
     """Write story rows; the caller holds the transaction and has inserted the articles already."""
     conn.executemany(_UPSERT_STORY, [
@@ -87,8 +70,8 @@ def write_update(conn: Connection, update: StoryUpdate, now: str) -> None:
 
 def known_hashes(conn: Connection, hashes: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(dict.fromkeys(hashes)):
-        rows = conn.execute(f"SELECT content_hash FROM articles WHERE content_hash IN ({_marks(len(chunk))})", chunk)
+    for chunk in chunks(dict.fromkeys(hashes)):
+        rows = conn.execute(f"SELECT content_hash FROM articles WHERE content_hash IN ({marks(len(chunk))})", chunk)
         found.update(r[0] for r in rows)
     return found
 
@@ -109,7 +92,7 @@ def iter_links(conn: Connection, batch: int = 1000) -> Iterator[StoryLink]:
         yield from (_link(r) for r in rows)
 
 
-def _fact_check(row: Row, prefix: str = "") -> FactCheck:
+def fact_check_from_row(row: Row, prefix: str = "") -> FactCheck:
     g = lambda k: row[prefix + k]  # noqa: E731
     return FactCheck(content_hash=g("content_hash"), article_id=g("article_id"), rating=g("rating"),
                      basis=g("basis"), title=g("title"), outlet=g("outlet"), url=g("url"), date=g("date"),
@@ -118,7 +101,7 @@ def _fact_check(row: Row, prefix: str = "") -> FactCheck:
 
 def members(conn: Connection, story_ids: Iterable[str]) -> dict[str, list[StoryMemberRow]]:
     out: dict[str, list[StoryMemberRow]] = {}
-    for chunk in _chunks(story_ids):
+    for chunk in chunks(story_ids):
         rows = conn.execute(
             f"SELECT {_LINK_COLUMNS}, a.id AS article_id, a.title AS a_title, a.outlet AS a_outlet, a.seq, "
             "r.p_true, r.truth_rating, fc.content_hash AS fc_content_hash, a.id AS fc_article_id, "
@@ -127,12 +110,12 @@ def members(conn: Connection, story_ids: Iterable[str]) -> dict[str, list[StoryM
             "FROM story_articles sa JOIN articles a ON a.content_hash = sa.content_hash "
             "JOIN ratings r ON r.content_hash = sa.content_hash "
             "LEFT JOIN fact_checks fc ON fc.content_hash = sa.content_hash "
-            f"WHERE sa.story_id IN ({_marks(len(chunk))}) ORDER BY a.seq", chunk)
+            f"WHERE sa.story_id IN ({marks(len(chunk))}) ORDER BY a.seq", chunk)
         for r in rows:
             out.setdefault(r["story_id"], []).append(StoryMemberRow(
                 link=_link(r), article_id=r["article_id"], title=r["a_title"], outlet=r["a_outlet"], seq=r["seq"],
                 p_true=r["p_true"], truth_rating=r["truth_rating"],
-                fact_check=_fact_check(r, "fc_") if r["fc_content_hash"] else None))
+                fact_check=fact_check_from_row(r, "fc_") if r["fc_content_hash"] else None))
     return out
 
 
@@ -190,10 +173,10 @@ def find_story_id(conn: Connection, story_id: str) -> str | None:
 def story_facts(conn: Connection, story_ids: list[str]) -> dict[str, dict[str, list[object]]]:
     """Per story: its article ids, outlets, dates and people, in ingest order."""
     out: dict[str, dict[str, list[object]]] = {}
-    for chunk in _chunks(story_ids):
+    for chunk in chunks(story_ids):
         rows = conn.execute(
             "SELECT sa.story_id, a.id, a.outlet, a.date, sa.people_json FROM story_articles sa "
-            f"JOIN articles a ON a.content_hash = sa.content_hash WHERE sa.story_id IN ({_marks(len(chunk))}) "
+            f"JOIN articles a ON a.content_hash = sa.content_hash WHERE sa.story_id IN ({marks(len(chunk))}) "
             "ORDER BY a.seq", chunk)
         for r in rows:
             d = out.setdefault(r[0], {"ids": [], "outlets": [], "dates": [], "people": []})
@@ -219,7 +202,7 @@ def story_from_row(row: Row, facts: dict[str, list[object]]) -> Story:
 def fact_checks(conn: Connection, story_id: str) -> list[FactCheck]:
     rows = conn.execute("SELECT fc.*, a.id AS article_id FROM fact_checks fc JOIN articles a "
                         "ON a.content_hash = fc.content_hash WHERE fc.story_id = ? ORDER BY a.seq", (story_id,))
-    return [_fact_check(r) for r in rows]
+    return [fact_check_from_row(r) for r in rows]
 
 
 def outlet_counts(conn: Connection) -> list[OutletCount]:
