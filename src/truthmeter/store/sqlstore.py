@@ -162,19 +162,16 @@ class SQLStore:
             return story_sql.known_hashes(conn, hashes)
 
     def story_links(self) -> Iterator[StoryLink]:
-        # A page at a time by seq, the lock taken per page: a generator must not hold the lock across
-        # its yields, or other threads would wait on however slowly the caller consumes. (The columns
-        # and the row decoder are stories.py's, so the two readings of a link cannot drift apart.)
+        # A page at a time, the lock taken per page: a generator must not hold the lock across its
+        # yields, or other threads would wait on however slowly the caller consumes.
         last = -1
         while True:
             with self._db("cannot read stories") as conn:
-                rows = conn.execute(f"SELECT {story_sql._LINK_COLUMNS}, a.seq FROM story_articles sa JOIN articles a "
-                                    "ON a.content_hash = sa.content_hash WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
-                                    (last, _LINK_PAGE)).fetchall()
-            if not rows:
+                page = story_sql.links_after(conn, last, _LINK_PAGE)
+            if not page:
                 return
-            last = rows[-1]["seq"]
-            yield from (story_sql._link(r) for r in rows)
+            last = page[-1][0]
+            yield from (link for _, link in page)
 
     def unlinked(self, limit: int) -> list[StoredArticle]:
         with self._db("cannot read articles") as conn:

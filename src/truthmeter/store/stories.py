@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from truthmeter.store.base import (OutletCount, StoryLink, StoryMemberRow, StoryUpdate, signals_from_json,
                                    signals_to_json)
@@ -16,7 +16,7 @@ from truthmeter.store.dialect import SQLITE, Connection, Dialect
 from truthmeter.store.sqlutil import Row, chunks, marks
 from truthmeter.types import FactCheck, Story, Verdict
 
-__all__ = ["write_update", "known_hashes", "iter_links", "members", "list_stories", "find_story_id",
+__all__ = ["write_update", "known_hashes", "links_after", "members", "list_stories", "find_story_id",
            "story_facts", "story_from_row", "fact_checks", "fact_check_from_row", "outlet_counts"]
 
 _UPSERT_STORY = """
@@ -84,12 +84,13 @@ def _link(row: Row) -> StoryLink:
                      outlet_key=row["outlet_key"], evidence_json=row["evidence_json"])
 
 
-def iter_links(conn: Connection, batch: int = 1000) -> Iterator[StoryLink]:
-    """All links in ingest order, fetched `batch` rows at a time so memory stays flat."""
-    cursor = conn.execute(f"SELECT {_LINK_COLUMNS} FROM story_articles sa JOIN articles a "
-                          "ON a.content_hash = sa.content_hash ORDER BY a.seq")
-    while rows := cursor.fetchmany(batch):
-        yield from (_link(r) for r in rows)
+def links_after(conn: Connection, seq: int, limit: int) -> list[tuple[int, StoryLink]]:
+    """Up to `limit` links of articles stored after ingest position `seq`, in ingest order, each with
+    its position (the caller pages on it)."""
+    rows = conn.execute(f"SELECT {_LINK_COLUMNS}, a.seq FROM story_articles sa JOIN articles a "
+                        "ON a.content_hash = sa.content_hash WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
+                        (seq, limit)).fetchall()
+    return [(r["seq"], _link(r)) for r in rows]
 
 
 def fact_check_from_row(row: Row, prefix: str = "") -> FactCheck:
