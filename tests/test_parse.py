@@ -300,3 +300,16 @@ def test_shared_datasets_parse() -> None:
     assert llm.id.startswith("gossipcop-") and llm.label in (0, 1) and llm.body
     upfd = parse(next(read_items([str(SHARED / "upfd_gossipcop" / "gossipcop_real.csv")])))
     assert upfd.body == "" and upfd.title and upfd.url
+
+
+def test_parse_errors_survive_pickling() -> None:
+    # Engines send errors between processes with the items they belong to.
+    import pickle
+
+    from truthmeter.errors import FetchError
+
+    for error in (ParseError("a.jsonl", 3, "not JSON"), ParseError("b.txt", None, "empty file"),
+                  FetchError("http://x.example/", "timed out")):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error)
+        assert (back.path, back.line, back.why, str(back)) == (error.path, error.line, error.why, str(error))

@@ -17,12 +17,20 @@ class ParseError(TruthmeterError):
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {why}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from its own fields: the default would call __init__ with the one message string,
+        # and errors cross processes (the Dask engine's workers) with the items they belong to.
+        return (ParseError, (self.path, self.line, self.why))
+
 
 class FetchError(ParseError):
     """A URL could not be fetched (no network, timeout, too large, bad status)."""
 
     def __init__(self, url: str, why: str) -> None:
         super().__init__(url, None, why)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (FetchError, (self.path, self.why))
 
 
 class ModelError(TruthmeterError):

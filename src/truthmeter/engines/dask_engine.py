@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from truthmeter import pipeline, settings
-from truthmeter.engines.partitions import Part, WireError, part_articles, plan, unwire, wire
+from truthmeter.engines.partitions import Part, part_articles, plan
 from truthmeter.engines.shards import OUT_FORMATS, EngineError, open_shard, prepare_out, shard_url
 from truthmeter.errors import ParseError
 from truthmeter.model import TruthModel
@@ -89,7 +89,7 @@ class Shard:
 
 def _rate_part(part: Part, files: ModelFiles, text_field: str | None, batch: int) -> list[object]:
     rated = pipeline.rate_stream(part_articles(part, text_field), worker_model(files), batch_size=batch)
-    return [wire(x) for x in rated]
+    return list(rated)
 
 
 def _write_part(part: Part, url: str, fmt: str, files: ModelFiles, text_field: str | None, batch: int
@@ -98,7 +98,7 @@ def _write_part(part: Part, url: str, fmt: str, files: ModelFiles, text_field: s
     with open_shard(url, fmt) as shard:
         for x in pipeline.rate_stream(part_articles(part, text_field), worker_model(files), batch_size=batch):
             if isinstance(x, ParseError):
-                errors.append(wire(x))
+                errors.append(x)
             else:
                 shard.write(x)
                 rated += 1
@@ -174,7 +174,7 @@ class DaskEngine:
             if isinstance(done, ParseError):
                 yield done
             else:
-                yield from (unwire(x) for x in done)  # type: ignore[misc]
+                yield from done
 
     def write(self, paths: Iterable[str], out: str, model: TruthModel | None = None, *, fmt: str = "jsonl",
               text_field: str | None = None) -> Iterator[Shard]:
@@ -194,7 +194,7 @@ class DaskEngine:
                 yield Shard(None, 0, (done,))
             else:
                 url, rated, errors = done  # type: ignore[misc]
-                yield Shard(url, rated, tuple(e.error() for e in errors if isinstance(e, WireError)))
+                yield Shard(url, rated, tuple(errors))
 
     def _model(self, model: TruthModel | None) -> Any:
         # Scattered to every worker now, so no task carries the model and each worker gets it once.

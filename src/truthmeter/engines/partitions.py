@@ -22,7 +22,7 @@ from itertools import chain, islice
 from typing import IO, Callable, Iterable, Iterator, Union
 
 from truthmeter import pipeline
-from truthmeter.errors import FetchError, ParseError
+from truthmeter.errors import ParseError
 from truthmeter.ingest import file_kind
 from truthmeter.ingest.parquet import PYARROW_MISSING, missing_text_column, outline, read_parquet
 from truthmeter.ingest.tabular import read_csv, read_jsonl
@@ -30,7 +30,7 @@ from truthmeter.ingest.text import SNIFF_BYTES, decode, looks_binary
 from truthmeter.parse import parse
 from truthmeter.types import Article, Origin, RawDocument
 
-__all__ = ["WireError", "LineBlock", "ParquetPart", "Loaded", "Part", "plan", "part_articles", "wire", "unwire",
+__all__ = ["LineBlock", "ParquetPart", "Loaded", "Part", "plan", "part_articles",
            "TABULAR"]
 
 TABULAR = ("jsonl", "csv", "tsv", "parquet")
@@ -38,31 +38,6 @@ TABULAR = ("jsonl", "csv", "tsv", "parquet")
 _READ_ERRORS = (OSError, ValueError, csv.Error, RecursionError)
 _SCAN_BYTES = 1 << 22
 _URL_KINDS = "the dask engine reads .jsonl, .ndjson, .csv, .tsv and .parquet files at URLs"
-
-
-@dataclass(frozen=True)
-class WireError:
-    """A ParseError on its way between processes: ParseError itself does not unpickle (its
-    constructor takes three arguments, its pickled args hold one)."""
-
-    path: str
-    line: int | None
-    why: str
-    fetch: bool = False
-
-    def error(self) -> ParseError:
-        return FetchError(self.path, self.why) if self.fetch else ParseError(self.path, self.line, self.why)
-
-
-def wire(item: object) -> object:
-    """`item`, with a ParseError made fit to travel."""
-    if isinstance(item, ParseError):
-        return WireError(item.path, item.line, item.why, isinstance(item, FetchError))
-    return item
-
-
-def unwire(item: object) -> object:
-    return item.error() if isinstance(item, WireError) else item
 
 
 @dataclass(frozen=True)
@@ -120,7 +95,7 @@ class ParquetPart:
 class Loaded:
     """Articles the driver read itself (stdin, pages, documents), errors in place."""
 
-    items: tuple[Article | WireError, ...]
+    items: tuple[Article | ParseError, ...]
 
 
 Part = Union[LineBlock, ParquetPart, Loaded]
@@ -151,7 +126,7 @@ def _safely(name: str, docs: Iterator[RawDocument | ParseError]) -> Iterator[Raw
 def part_articles(part: Part, text_field: str | None) -> Iterator[Article | ParseError]:
     """On a worker: the part's articles, and its errors in place (what pipeline.read gives locally)."""
     if isinstance(part, Loaded):
-        yield from (unwire(x) for x in part.items)  # type: ignore[misc]
+        yield from part.items
         return
     for doc in _safely(part.name, part.documents(text_field)):
         if isinstance(doc, ParseError):
@@ -178,7 +153,7 @@ def _loaded(items: Iterable[Article | ParseError], batch: int) -> Iterator[Part 
     it = iter(items)
     while chunk := list(islice(it, batch)):
         if any(isinstance(x, Article) for x in chunk):
-            yield Loaded(tuple(wire(x) for x in chunk))  # type: ignore[misc]
+            yield Loaded(tuple(chunk))
         else:
             yield from chunk  # type: ignore[misc]
 
