@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 import click
 
@@ -216,12 +216,15 @@ def show(article_id: str, db: str | None, fmt: str) -> None:
 
     with open_store(db) as store:
         item = store.get(article_id)
-    if item is None:
-        raise click.ClickException(f"no stored article {article_id!r}")
-    if fmt == "json":
-        click.echo(json.dumps(item.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(_describe(item))
+    _echo_found(item, f"no stored article {article_id!r}", fmt, lambda x: x.to_dict(), _describe)
+
+
+def _echo_found(found: T | None, missing: str, fmt: str, as_json: Callable[[T], object],
+                as_text: Callable[[T], str]) -> None:
+    """`show` and `story`: one stored thing as JSON or text, or a one-line error when there is none."""
+    if found is None:
+        raise click.ClickException(missing)
+    click.echo(json.dumps(as_json(found), ensure_ascii=False, indent=2) if fmt == "json" else as_text(found))
 
 
 def _describe(item: RatedArticle) -> str:
@@ -269,12 +272,7 @@ def story(story_id: str, db: str | None, fmt: str) -> None:
 
     with open_store(db) as store:
         found = store.get_story(story_id)
-    if found is None:
-        raise click.ClickException(f"no stored story {story_id!r}")
-    if fmt == "json":
-        click.echo(json.dumps(story_detail(found), ensure_ascii=False, indent=2))
-    else:
-        click.echo(describe_story(found))
+    _echo_found(found, f"no stored story {story_id!r}", fmt, story_detail, describe_story)
 
 
 @main.command()

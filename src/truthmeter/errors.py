@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["TruthmeterError", "ParseError", "FetchError", "ModelError", "StoreError", "DataError"]
+__all__ = ["TruthmeterError", "ParseError", "FetchError", "ModelError", "StoreError", "DataError", "EngineError"]
 
 
 class TruthmeterError(Exception):
@@ -43,3 +43,7 @@ class StoreError(TruthmeterError):
 
 class DataError(TruthmeterError):
     """Training or evaluation data is unusable (no labels, one class only, ...)."""
+
+
+class EngineError(TruthmeterError):
+    """An engine could not start, reach its cluster or write its output."""

@@ -9,7 +9,7 @@ import posixpath
 from contextlib import contextmanager
 from typing import Any, Iterator, Protocol
 
-from truthmeter.errors import TruthmeterError
+from truthmeter.errors import EngineError
 from truthmeter.publish import writer_for
 from truthmeter.types import RatedArticle
 
@@ -17,10 +17,6 @@ __all__ = ["OUT_FORMATS", "EngineError", "ShardWriter", "shard_url", "prepare_ou
 
 OUT_FORMATS = ("jsonl", "parquet")
 _ROWS = 512  # Parquet rows buffered before a write: a row group's worth, memory stays flat
-
-
-class EngineError(TruthmeterError):
-    """An engine could not start, reach its cluster or write its output."""
 
 
 class ShardWriter(Protocol):
