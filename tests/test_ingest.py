@@ -14,6 +14,7 @@ import pytest
 
 from truthmeter.errors import FetchError, ParseError
 from truthmeter.ingest import STDIN, read_items
+from truthmeter.ingest.fetch import guarded
 from truthmeter.ingest.text import sniff_kind
 from truthmeter.types import RawDocument
 
@@ -271,6 +272,11 @@ class _Handler(BaseHTTPRequestHandler):
              "/big": ("text/plain", b"x" * 5000)}
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path.startswith("/to/"):  # /to/page answers 302 Location: /page
+            self.send_response(302)
+            self.send_header("Location", self.path[3:])
+            self.end_headers()
+            return
         content_type, body = self.pages.get(self.path, ("text/plain", b""))
         self.send_response(200 if self.path in self.pages else 404)
         self.send_header("Content-Type", content_type)
@@ -300,6 +306,28 @@ def test_url_fetch(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRUTHMETER_FETCH_MAX_BYTES", "1000")
     (big,) = items(f"{server}/big")
     assert isinstance(big, FetchError) and "over the 0.001 MB limit" in big.why
+
+
+def test_url_guard_sees_every_redirect_hop(server: str) -> None:
+    (followed,) = items(f"{server}/to/page")
+    assert followed.kind == "html" and "Did the Star Secretly Marry?" in followed.text
+    seen: list[str] = []
+
+    def no_page(url: str) -> str | None:
+        seen.append(url)
+        return "pages are off limits" if url == f"{server}/page" else None
+
+    with guarded(no_page):
+        (refused,) = items(f"{server}/to/page")
+        (direct,) = items(f"{server}/page")
+        (feed,) = items(f"{server}/to/feed")[:1]
+    assert isinstance(refused, FetchError)
+    assert refused.why == f"could not fetch: redirected to {server}/page: pages are off limits"
+    assert isinstance(direct, FetchError) and direct.why == "could not fetch: pages are off limits"
+    assert not isinstance(feed, FetchError)
+    assert seen == [f"{server}/to/page", f"{server}/page", f"{server}/page", f"{server}/to/feed", f"{server}/feed"]
+    (after,) = items(f"{server}/to/page")  # the guard ends with its block
+    assert not isinstance(after, FetchError)
 
 
 # ---- the real datasets (read in place, never copied) ----

@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request
 
 from truthmeter import pipeline
 from truthmeter.errors import ParseError
+from truthmeter.ingest.fetch import guarded
 from truthmeter.model import TruthModel
 from truthmeter.newsroom import auth
 from truthmeter.newsroom.records import Session
@@ -26,7 +27,7 @@ from truthmeter.web.config import WebConfig
 
 __all__ = ["SESSION_COOKIE", "CSRF_HEADER", "LoginRequired", "store", "model", "config", "bearer_editor",
            "current_session", "editor_from_session", "require_editor_page", "require_api_editor", "check_csrf",
-           "submitted_article"]
+           "submitted_article", "url_shape_error", "address_refusal"]
 
 SESSION_COOKIE = "tm_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -135,33 +136,46 @@ def check_csrf(request: Request, form_token: str | None) -> None:
 def submitted_article(request: Request, *, text: str | None = None, title: str | None = None,
                       url: str | None = None, origin: str = "submitted") -> Article:
     """An article a person handed over (form or API), with the web's rules first: text length
-    capped, URLs only http(s) and, unless allowed, not pointing into the server's own networks.
-    Raise ParseError (FetchError for a URL) with a one-line reason."""
+    capped, URLs only http(s) and, unless allowed, neither they nor any page they redirect to may
+    point into the server's own networks. Raise ParseError (FetchError for a URL) with a one-line reason."""
     cfg = config(request)
-    if url:
-        _check_url(url, cfg.fetch_private)
-    elif text and len(text) > cfg.max_text_chars:
-        raise ParseError(origin, None, f"text is longer than {cfg.max_text_chars} characters")
-    return pipeline.submitted(text=text, title=title, url=url, origin=origin)
+    if not url:
+        if text and len(text) > cfg.max_text_chars:
+            raise ParseError(origin, None, f"text is longer than {cfg.max_text_chars} characters")
+        return pipeline.submitted(text=text, title=title, origin=origin)
+    why = url_shape_error(url)
+    if why is not None:
+        raise ParseError(url, None, why)
+    if cfg.fetch_private:
+        return pipeline.submitted(url=url, origin=origin)
+    # The guard sees the first request and every redirect hop, each resolved before it is sent.
+    with guarded(lambda hop: url_shape_error(hop) or address_refusal(hop)):
+        return pipeline.submitted(url=url, origin=origin)
 
 
-def _check_url(url: str, allow_private: bool) -> None:
-    """Only http(s); and unless allowed, only hosts that resolve to public addresses. (A public page
-    that redirects inward is the fetcher's to refuse: it follows redirects itself.)"""
+def url_shape_error(url: str) -> str | None:
+    """Why `url` is not one the web app fetches at all (not http(s), malformed), or None."""
     try:
         parts = urlsplit(url)
-        host, port = parts.hostname, parts.port
+        host, _ = parts.hostname, parts.port
     except ValueError:
-        raise ParseError(url, None, "not a valid URL") from None
+        return "not a valid URL"
     if parts.scheme.lower() not in ("http", "https") or not host:
-        raise ParseError(url, None, "only http:// and https:// URLs can be fetched")
-    if allow_private:
-        return
+        return "only http:// and https:// URLs can be fetched"
+    return None
+
+
+def address_refusal(url: str) -> str | None:
+    """Why `url`'s host is off limits (it resolves to a loopback, private or otherwise non-public
+    address, or does not resolve), or None when every address it resolves to is public."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
     try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, parts.port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError, ValueError) as exc:
-        raise ParseError(url, None, f"could not fetch: cannot resolve {host}: {exc}") from None
+        return f"cannot resolve {host}: {exc}"
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address.is_global:
-            raise ParseError(url, None, "could not fetch: the address is not on the public internet")
+            return "the address is not on the public internet"
+    return None
