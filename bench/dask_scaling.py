@@ -12,8 +12,8 @@ file is absent); the memory inputs are short synthetic rows generated into a tem
 deleted after. Peak memory, sampled every 50 ms, is the command's own process (it reads the input
 and writes the output) and the summed RSS of its whole process tree (the Dask workers and the local
 engine's forked workers included; pages shared by forks count once per process, so the sums
-overstate). The rating processes grow until the model's n-gram caches are full (bounded
-lru_caches in features/_grams.py, reached after some 200k distinct short articles), then stay flat.
+overstate). The rating processes grow only until the model's word cache is full (20k words,
+features/_grams.py: a few thousand real articles, some 20k of these synthetic ones), then stay flat.
 --quick: 20k articles, one run, 10k vs 100k.
 """
 

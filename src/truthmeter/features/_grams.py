@@ -38,11 +38,6 @@ def bucket(gram: str, n: int) -> int:
     return (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
 
 
-@lru_cache(maxsize=500_000)
-def _bigram_bucket(gram: str, n: int) -> int:
-    return bucket(gram, n)
-
-
 def _char_grams(word: str, lo: int, hi: int) -> list[str]:
     padded = f" {word} "
     out = []
@@ -53,7 +48,11 @@ def _char_grams(word: str, lo: int, hi: int) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=100_000)
+# 20k words fill within a few thousand real articles, so a rating process reaches its final size
+# early and then stays flat however long the input; a larger cache (100k) was no faster on val and
+# train, and caching bigrams (500k) cost ~75 MB per process for no measurable speed
+# (bench/dask_scaling.py --only memory; docs/scale.md).
+@lru_cache(maxsize=20_000)
 def _token_columns(word: str, word_n: int, char_n: int, char_range: tuple[int, int]) -> np.ndarray:
     # Words repeat across articles: each word's unigram and char-gram columns are hashed once.
     chars = [word_n + bucket(g, char_n) for g in _char_grams(word, *char_range)] if char_n else []
@@ -106,7 +105,7 @@ def batch_grams(docs: Sequence[Doc], shape: GramShape) -> BatchGrams:
         base, n = len(keys), len(toks)
         lens = [len(c) for c in per_tok]
         cols.extend(per_tok)
-        cols.append(np.fromiter((_bigram_bucket(g, shape.word_n) for g in bigrams), np.int32, len(bigrams)))
+        cols.append(np.fromiter((bucket(g, shape.word_n) for g in bigrams), np.int32, len(bigrams)))
         owner.append(np.repeat(np.arange(base, base + n), lens))
         owner.append(np.arange(base + n, base + n + len(bigrams)))
         doc_of.append(np.full(sum(lens) + len(bigrams), d, np.int32))
