@@ -338,6 +338,13 @@ def test_options_of_the_dask_engine_alone(corpus: Corpus, tmp_path: Path) -> Non
     assert result.exit_code == 2 and "--format is for stdout; with --out, use --out-format" in result.stderr
 
 
+def test_the_engines_own_cluster_runs_without_the_profiler() -> None:
+    # Its sampled profile history grew each worker by ~35 MB per million articles (docs/scale.md).
+    with DaskEngine(workers=1) as engine:
+        flags = engine.client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
+    assert list(flags.values()) == [False]
+
+
 def test_unreachable_scheduler_is_one_error() -> None:
     with pytest.raises(EngineError, match=r"^could not reach the Dask scheduler at tcp://127\.0\.0\.1:9: "):
         DaskEngine("tcp://127.0.0.1:9", connect_timeout=1).start()

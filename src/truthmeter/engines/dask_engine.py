@@ -135,12 +135,18 @@ class DaskEngine:
 
     def start(self) -> None:
         dd = _distributed()
+        import dask  # present whenever distributed is
+
         try:
             if self.scheduler:
                 self._client = dd.Client(self.scheduler, timeout=self.connect_timeout, set_as_default=False)
             else:
-                self._cluster = dd.LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                                dashboard_address=None, silence_logs=logging.ERROR)
+                # Without a dashboard nobody reads the workers' statistical profiler, which samples
+                # every thread each 10 ms and keeps an hour of history: some 35 MB per worker per
+                # million articles rated (tracemalloc on the workers; docs/scale.md).
+                with dask.config.set({"distributed.worker.profile.enabled": False}):
+                    self._cluster = dd.LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                                    dashboard_address=None, silence_logs=logging.ERROR)
                 self._client = dd.Client(self._cluster, set_as_default=False)
         except (OSError, TimeoutError) as e:
             self.close()
