@@ -49,9 +49,9 @@ def _char_grams(word: str, lo: int, hi: int) -> list[str]:
 
 
 # 20k words fill within a few thousand real articles, so a rating process reaches its final size
-# early and then stays flat however long the input; a larger cache (100k) was no faster on val and
-# train, and caching bigrams (500k) cost ~75 MB per process for no measurable speed
-# (bench/dask_scaling.py --only memory; docs/scale.md).
+# early and then stays flat however long the input (bench/dask_scaling.py --only memory). The earlier
+# 100k words + 500k cached bigrams took ~75 MB more per process (255 vs 181 MB on val + 6,000 train
+# articles) and were no faster (996 vs 1,010 articles/s): docs/scale.md.
 @lru_cache(maxsize=20_000)
 def _token_columns(word: str, word_n: int, char_n: int, char_range: tuple[int, int]) -> np.ndarray:
     # Words repeat across articles: each word's unigram and char-gram columns are hashed once.

@@ -157,7 +157,8 @@ def url_shape_error(url: str) -> str | None:
     """Why `url` is not one the web app fetches at all (not http(s), malformed), or None."""
     try:
         parts = urlsplit(url)
-        host, _ = parts.hostname, parts.port
+        host = parts.hostname
+        parts.port  # noqa: B018 (raises ValueError on a port out of range)
     except ValueError:
         return "not a valid URL"
     if parts.scheme.lower() not in ("http", "https") or not host:
