@@ -9,6 +9,7 @@ import os
 import random
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -219,6 +220,26 @@ def backend(request: pytest.FixtureRequest) -> str:
 def db_target(backend: str, fresh_db: Callable[[str], str]) -> str:
     """A new, empty database of each backend."""
     return fresh_db(backend)
+
+
+def run_threads(work: Callable[[int], None], n: int, timeout: float = 120) -> list[BaseException]:
+    """Run work(0) .. work(n - 1) on n threads at once; what they raised (empty when all went
+    well). Fails the test if a thread is still running after `timeout` seconds."""
+    errors: list[BaseException] = []
+
+    def guarded(i: int) -> None:
+        try:
+            work(i)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test, which asserts on it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "a thread did not finish"
+    return errors
 
 
 @contextmanager

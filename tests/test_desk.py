@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from conftest import raw_db
+from conftest import raw_db, run_threads
 from truthmeter.errors import StoreError
 from truthmeter.newsroom import (AuditAction, Desk, PublishedStory, QueueItem, Review, ReviewStatus, Tip,
                                  UnknownStory)
@@ -436,28 +436,19 @@ def test_threads_share_one_store(store: SQLStore) -> None:
     """Writers and readers on 8 threads: no error, nothing lost, every change audited."""
     add_story(store, "s0", 5, rated("base"))
     store.desk.add_user("alice", HASH)
-    errors: list[BaseException] = []
 
     def work(n: int) -> None:
-        try:
-            for i in range(15):
-                key = f"t{n}-{i}"
-                add_story(store, key, i % 11, rated(key))
-                store.desk.set_rating(key, (i + n) % 11, f"note {i}", editor="alice")
-                store.desk.add_tip(digest(rated("base")), None)
-                store.desk.queue(limit=5)
-                store.desk.search("body")
-                store.list_stories(limit=5)
-                list(store.story_links())
-        except BaseException as exc:  # noqa: BLE001 - collected, asserted below
-            errors.append(exc)
+        for i in range(15):
+            key = f"t{n}-{i}"
+            add_story(store, key, i % 11, rated(key))
+            store.desk.set_rating(key, (i + n) % 11, f"note {i}", editor="alice")
+            store.desk.add_tip(digest(rated("base")), None)
+            store.desk.queue(limit=5)
+            store.desk.search("body")
+            store.list_stories(limit=5)
+            list(store.story_links())
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert errors == [] and not any(t.is_alive() for t in threads)
+    assert run_threads(work, 8) == []
     assert store.count_stories() == 1 + 8 * 15 and store.count() == 1 + 8 * 15
     assert store.desk.count_queue() == 1 and len(store.desk.tips(limit=1000)) == 8 * 15
     assert store.desk.count_audit() == 1 + 2 * 8 * 15
@@ -493,20 +484,12 @@ def test_writers_on_their_own_connections_take_turns(store: SQLStore, db_target:
     add_story(store, "s1", 5, rated("a"))
     store.desk.publish("s1", editor="alice")
     others = [open_store(db_target) for _ in range(4)]
-    errors: list[BaseException] = []
 
     def work(n: int) -> None:
-        try:
-            for i in range(10):
-                others[n].desk.set_rating("s1", (3 * n + i) % 11, f"fix {n}-{i}", editor=f"editor{n}")
-        except BaseException as exc:  # noqa: BLE001 - collected, asserted below
-            errors.append(exc)
+        for i in range(10):
+            others[n].desk.set_rating("s1", (3 * n + i) % 11, f"fix {n}-{i}", editor=f"editor{n}")
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = run_threads(work, 4)
     for other in others:
         other.close()
     assert errors == []

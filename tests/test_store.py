@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BACKENDS, raw_db
+from conftest import BACKENDS, raw_db, run_threads
 from truthmeter.cli import main
 from truthmeter.errors import StoreError
 from truthmeter.store import LATEST_VERSION, SQLiteStore, SQLStore, Store, StoredArticle, content_hash, open_store
@@ -319,21 +319,14 @@ def test_both_backends_have_the_same_migrations() -> None:
 def test_stores_opening_a_new_database_at_once_migrate_it_once(db_target: str) -> None:
     """Eight stores open the same empty database at the same moment (SQLite: BEGIN IMMEDIATE;
     PostgreSQL: an advisory lock): every one opens at the latest version, each migration ran once."""
-    barrier, opened, errors = threading.Barrier(8), [], []
+    barrier, opened = threading.Barrier(8), []
 
-    def open_one() -> None:
-        try:
-            barrier.wait()
-            with open_store(db_target) as s:
-                opened.append(s.schema_version())
-        except BaseException as exc:  # noqa: BLE001 - collected, asserted below
-            errors.append(exc)
+    def open_one(_: int) -> None:
+        barrier.wait()
+        with open_store(db_target) as s:
+            opened.append(s.schema_version())
 
-    threads = [threading.Thread(target=open_one) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    errors = run_threads(open_one, 8, timeout=60)
     assert errors == [] and opened == [LATEST_VERSION] * 8
     with raw_db(db_target) as conn:
         assert [tuple(r) for r in conn.execute("SELECT version FROM schema_version").fetchall()] == [(LATEST_VERSION,)]
