@@ -108,8 +108,12 @@ class Dialect:
 
     def schema_objects(self, conn: Connection) -> tuple[bool, int]:
         """(whether a schema_version table exists, how many schema objects there are at all)."""
-        row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
-        return row is not None, int(conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0])
+        # One statement, so one snapshot: read as two, another process's first migration could
+        # commit in between and the database would look like somebody else's (tables, no version).
+        has, count = conn.execute(
+            "SELECT COALESCE(SUM(type = 'table' AND name = 'schema_version'), 0), COUNT(*) FROM sqlite_master"
+        ).fetchone()
+        return bool(has), int(count)
 
 
 class PostgresDialect(Dialect):

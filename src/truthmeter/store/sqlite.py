@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,7 @@ def _connect(path: str) -> sqlite3.Connection:
         if path != MEMORY:
             # WAL lets readers (list, show) run while an ingest writes; NORMAL is still
             # crash-safe under WAL, it only risks the last commits on power loss.
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         # The review queue ranks in SQL by the one Python definition of suspicion (Dialect.suspicion).
@@ -97,3 +98,21 @@ def _connect(path: str) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting out other connections doing the same.
+
+    Changing the journal mode needs the file to itself and SQLite answers "database is locked" at
+    once, without calling the busy handler, while another connection holds it (several processes
+    opening a new database together do). So retry here, for as long as the busy timeout.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
