@@ -43,6 +43,11 @@ from truthmeter.web.deps import SESSION_COOKIE
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EDITOR = "editor"
 EDITOR_PASSWORD = "correct horse battery staple"
+# Submissions about invented people: a sourced report and an anonymous-sources rumour.
+TEXT = ("Marisol Vance was spotted at a charity gala on Friday. \"I am thrilled to be back,\" Vance told "
+        "reporters, and a representative for the singer confirmed her new tour dates.")
+RUMOUR = ("Sources claim Dex Harrow is secretly planning a shock exit! An insider allegedly said the star is "
+          "devastated and whispers are growing louder!")
 # Cheap argon2 parameters: the hash format (and verification) is the same, tests just run faster.
 _FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
