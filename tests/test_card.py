@@ -25,6 +25,7 @@ TRIED = [
      "verdict": "rejected: lower macro-F1"},
     {"change": "bigger C", "val_macro_f1": 0.7, "val_auc": None, "val_ece": 0.09, "seed002_p_true": None,
      "verdict": "rejected", "best_threshold": True},
+    {"change": "recency weights", "dev_auc": 0.93, "dev_macro_f1": 0.82, "verdict": "rejected: inside the noise"},
 ]
 
 
@@ -58,8 +59,10 @@ def test_card_has_metrics_tried_rows_and_plot_links(trained: Path) -> None:
     keys = ["n", "macro_f1", "accuracy", "auc", "ece", "f1_real", "f1_fake", "threshold"]
     for split, values in rows.items():
         assert values == [str(model.meta["metrics"][split][k]) for k in keys]
-    assert "| char n-grams off | 0.71 | 0.8 | – | 0.4 | rejected: lower macro-F1 |" in card
-    assert "| bigger C | 0.7 † | – | 0.09 | – | rejected |" in card
+    assert "| char n-grams off | – | – | 0.71 | 0.8 | – | rejected: lower macro-F1 |" in card
+    assert "| bigger C | – | – | 0.7 † | – | 0.09 | rejected |" in card
+    assert "| recency weights | 0.93 | 0.82 | – | – | – | rejected: inside the noise |" in card
+    assert "seed 002" not in card and "0.4" not in card.split("## Tried")[1]  # the seeds never choose
     assert json.loads((trained / "tried.json").read_text()) == load_tried(trained / "tried.json")
     assert "## Style robustness\nNot measured." in card
     if not plots_available():
@@ -121,7 +124,7 @@ def test_tried_files_merge_on_change_and_bad_ones_fail(tmp_path: Path) -> None:
     update = tmp_path / "b.json"
     update.write_text(json.dumps([{**TRIED[0], "verdict": "rejected twice"}, {"change": "new", "verdict": "kept"}]))
     rows = merge_tried(tmp_path, [update])
-    assert [r["change"] for r in rows] == ["char n-grams off", "bigger C", "new"]
+    assert [r["change"] for r in rows] == ["char n-grams off", "bigger C", "recency weights", "new"]
     assert rows[0]["verdict"] == "rejected twice" and merge_tried(tmp_path) == rows
     assert tried_rows([]) and "No rejected experiments" in tried_rows([])[0]
     bad = tmp_path / "bad.json"

@@ -32,7 +32,10 @@ def check_rated(item: RatedArticle, *, need_span: bool = True) -> None:
     """What every rated article must look like, whatever its score."""
     r, a = item.rating, item.article
     assert 0.0 <= r.p_true <= 1.0 and not math.isnan(r.p_true)
-    assert type(r.truth_rating) is int and 0 <= r.truth_rating <= 10
+    if r.verdict is Verdict.UNRATED:  # too little text to judge ("Title only"): no rating, a reason
+        assert r.truth_rating is None and r.signals[0].name == "unrated"
+    else:
+        assert type(r.truth_rating) is int and 0 <= r.truth_rating <= 10
     assert isinstance(r.verdict, Verdict) and isinstance(r.label, Label)
     assert r.model
     text = f"{a.title}\n\n{a.body}"
@@ -44,7 +47,8 @@ def check_rated(item: RatedArticle, *, need_span: bool = True) -> None:
             assert s.start is not None
         if s.start is not None:
             assert text[s.start:s.end] == s.text, s
-    model_signals = [s for s in r.signals if s.name != "fact_check"]
+    # The rating's own reasons (fact-check, Unrated, capped) come first; the model's, largest first.
+    model_signals = [s for s in r.signals if s.name not in ("fact_check", "unrated", "capped")]
     assert [abs(s.weight) for s in model_signals] == sorted((abs(s.weight) for s in model_signals), reverse=True)
 
 
@@ -85,8 +89,11 @@ def test_seed_002_parsed_and_rated(rated_seeds: list[RatedArticle]) -> None:
     for meta in ("by Michelle McGahan", "Michelle McGahan", "Image: Getty"):
         assert meta not in a.body
     assert not a.is_fact_check and not r.is_fact_check and r.fact_check_rating is None
-    assert r.truth_rating == truth_rating_of(r.p_true)
-    assert len(r.signals) == 5
+    # The shown rating is the model's, unless the text has not earned True / False (rating.py): then
+    # it stops at 7 / 3 and the first signal says so.
+    capped = [s for s in r.signals if s.name == "capped"]
+    assert r.truth_rating == (min(max(truth_rating_of(r.p_true), 3), 7) if capped else truth_rating_of(r.p_true))
+    assert len(r.signals) == 5 + len(capped)
     check_rated(item)
 
 
@@ -97,7 +104,8 @@ def truth_rating_of(p: float) -> int:
 def test_rated_seed_dicts(rated_seeds: list[RatedArticle]) -> None:
     d = rated_seeds[0].to_dict()
     assert {"id", "title", "outlet", "author", "date", "url", "source", "truth_rating", "p_true", "verdict",
-            "label", "is_fact_check", "fact_check_rating", "dataset_label", "model", "signals"} == set(d)
+            "label", "is_fact_check", "fact_check_rating", "dataset_label", "model", "signals", "reasons"} == set(d)
+    assert d["reasons"][0]["kind"] == "fact_check"  # type: ignore[index]
     assert (d["truth_rating"], d["verdict"], d["is_fact_check"], d["fact_check_rating"]) == (10, "True", True, 10)
     assert d["source"] == str(SEED0) and d["model"] == "truthmeter-default"
 

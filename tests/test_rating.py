@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 import truthmeter
-from truthmeter.rating import FAKE_BELOW, fact_check_rating, make_rating, truth_rating, verdict_for
-from truthmeter.types import Article, Label, Signal, Verdict
+from truthmeter.features import make_doc
+from truthmeter.pipeline import submitted
+from truthmeter.rating import (FAKE_BELOW, MIN_WORDS, evidence_for, fact_check_rating, make_rating, truth_rating,
+                               verdict_for)
+from truthmeter.types import Article, Label, Quote, RatedArticle, Signal, Verdict
 
 EXPECTED_VERDICT = {0: Verdict.FALSE, 1: Verdict.FALSE, 2: Verdict.FALSE,
                     3: Verdict.MOSTLY_FALSE, 4: Verdict.MOSTLY_FALSE,
@@ -22,7 +25,7 @@ def test_verdict_cut_offs(rating: int) -> None:
 
 
 def test_verdict_words() -> None:
-    assert [v.value for v in Verdict] == ["False", "Mostly false", "Mixed", "Mostly true", "True"]
+    assert [v.value for v in Verdict] == ["False", "Mostly false", "Mixed", "Mostly true", "True", "Unrated"]
 
 
 @pytest.mark.parametrize("p, rating", [
@@ -80,3 +83,103 @@ def test_fact_check_overrides_the_model(tiny_result) -> None:
     d = b.to_dict()
     assert (d["is_fact_check"], d["fact_check_rating"], d["truth_rating"], d["verdict"], d["label"]) == (
         True, 2, 2, "False", "fake")
+
+
+# --- earned ratings: Unrated below MIN_WORDS words, True / False only with evidence in the text ------
+
+# Long enough to be rated, with no quote, no named source, no confirmation, no anonymous source, no denial.
+PLAIN = ("The singer Ivo Orlby will play three concerts in Lisbon next spring, after a summer of festival "
+         "dates across the south of Europe. Tickets go on sale on Friday morning at the venues and online.")
+UNRATED_TEXT = "too little text to judge"
+CAP_TRUE = "capped at 7: no on-the-record quote, named source or confirmation in the text"
+CAP_FALSE = "capped at 3: no anonymous sourcing, denial or fact-check in the text"
+
+
+def doc(title: str, body: str = "") -> object:
+    return make_doc(submitted(text=f"{title}\n\n{body}" if body else title))
+
+
+@pytest.mark.parametrize("text, words", [("ok", 1), ("Hello", 1), ("Star splits from husband, insider claims", 6)])
+def test_too_little_text_is_unrated(text: str, words: int) -> None:
+    r = make_rating(0.97, 0.5, SIG, "m", doc(text))
+    assert (r.truth_rating, r.verdict) == (None, Verdict.UNRATED)
+    assert r.signals[0] == Signal("unrated", 0.0, text=f"{UNRATED_TEXT}: {words} word{'s' if words > 1 else ''}")
+    assert r.signals[1:] == SIG  # the model's own signals stay, and still add up
+    assert (r.p_true, r.label) == (0.97, Label.REAL)  # the model's output is kept for researchers
+    d = RatedArticle(Article(id="x", title=text, body=""), r).to_dict()
+    assert (d["truth_rating"], d["verdict"], d["signals"][0]["text"]) == (
+        None, "Unrated", f"{UNRATED_TEXT}: {words} word{'s' if words > 1 else ''}")
+
+
+def test_the_word_threshold() -> None:
+    words = PLAIN.split()
+    assert make_rating(0.6, 0.5, (), "m", doc(" ".join(words[:MIN_WORDS - 1]))).verdict is Verdict.UNRATED
+    assert make_rating(0.6, 0.5, (), "m", doc(" ".join(words[:MIN_WORDS]))).truth_rating == 6
+
+
+def test_true_without_evidence_is_capped_at_mostly_true() -> None:
+    d = doc("Ivo Orlby Plans Lisbon Concerts", PLAIN)
+    assert evidence_for(d, towards_true=True) is None and evidence_for(d, towards_true=False) is None
+    r = make_rating(0.91, 0.5, SIG, "m", d)
+    assert (r.truth_rating, r.verdict, r.p_true, r.label) == (7, Verdict.MOSTLY_TRUE, 0.91, Label.REAL)
+    assert r.signals == (Signal("capped", 0.0, text=CAP_TRUE), *SIG)
+    for p in (0.6, 0.74):  # Mostly true and below: nothing to earn, nothing said
+        assert make_rating(p, 0.5, SIG, "m", d).signals == SIG
+
+
+def test_false_without_evidence_is_capped_at_mostly_false() -> None:
+    r = make_rating(0.04, 0.5, SIG, "m", doc("Ivo Orlby Plans Lisbon Concerts", PLAIN))
+    assert (r.truth_rating, r.verdict, r.label) == (3, Verdict.MOSTLY_FALSE, Label.FAKE)
+    assert r.signals[0] == Signal("capped", 0.0, text=CAP_FALSE)
+
+
+@pytest.mark.parametrize("extra, cue", [
+    ('"We are thrilled to be back," Orlby said.', "named quote"),
+    ("A representative for the singer confirmed the dates.", "representative on record"),
+    ("Orlby told Variety the shows will be his last.", "told a named outlet"),
+])
+def test_true_with_evidence_keeps_its_rating(extra: str, cue: str) -> None:
+    d = doc("Ivo Orlby Plans Lisbon Concerts", f"{PLAIN} {extra}")
+    assert evidence_for(d, towards_true=True) == cue
+    r = make_rating(0.91, 0.5, SIG, "m", d)
+    assert (r.truth_rating, r.verdict, r.signals) == (9, Verdict.TRUE, SIG)
+
+
+@pytest.mark.parametrize("extra, cue", [
+    ("A source close to the singer says the tour is off.", "anonymous source"),
+    ("His team denied the report.", "denial"),
+])
+def test_false_with_evidence_keeps_its_rating(extra: str, cue: str) -> None:
+    d = doc("Ivo Orlby Plans Lisbon Concerts", f"{PLAIN} {extra}")
+    assert evidence_for(d, towards_true=False) == cue
+    r = make_rating(0.04, 0.5, SIG, "m", d)
+    assert (r.truth_rating, r.verdict, r.signals) == (0, Verdict.FALSE, SIG)
+
+
+def test_named_quote_is_evidence_from_the_parsed_quotes() -> None:
+    body = f'{PLAIN} "It will be a special night," Ivo Orlby said.'
+    article = submitted(text=f"Ivo Orlby Plans Lisbon Concerts\n\n{body}")
+    assert any(q.speaker for q in article.quotes)
+    assert make_rating(0.85, 0.5, (), "m", make_doc(article)).truth_rating == 9  # rounds 8.5 up; not capped
+    assert isinstance(article.quotes[0], Quote)
+
+
+def test_without_a_doc_the_rating_is_the_models() -> None:
+    """Callers that have no text (tests, tools working on probabilities) get round(10 * p_true)."""
+    assert make_rating(0.97, 0.5, (), "m").truth_rating == 10
+
+
+def test_fact_checks_are_never_capped_or_unrated(tiny_result) -> None:
+    short = Article(id="s", title="Fake", body="", fact_check_rating=10)
+    long = Article(id="l", title="Ivo Orlby Plans Lisbon Concerts", body=PLAIN, fact_check_rating=0)
+    a, b = truthmeter.rate([short, long], tiny_result.model)
+    assert (a.rating.truth_rating, a.rating.verdict) == (10, Verdict.TRUE)
+    assert (b.rating.truth_rating, b.rating.verdict) == (0, Verdict.FALSE)
+    assert not {"unrated", "capped"} & {s.name for r in (a, b) for s in r.rating.signals}
+
+
+def test_the_pipeline_applies_the_rule(tiny_result) -> None:
+    """rate() hands make_rating the doc it built: a one-word text is Unrated whatever the model says."""
+    (item,) = truthmeter.rate([submitted(text="ok")], tiny_result.model)
+    assert (item.rating.truth_rating, item.rating.verdict) == (None, Verdict.UNRATED)
+    assert item.rating.signals[0].text == f"{UNRATED_TEXT}: 1 word"

@@ -14,6 +14,7 @@ import click
 from truthmeter import pipeline
 from truthmeter.errors import ParseError, TruthmeterError
 from truthmeter.publish import FORMATS, writer_for
+from truthmeter.publish.formats import out_of_ten
 from truthmeter.types import RatedArticle, Verdict
 
 if TYPE_CHECKING:
@@ -230,7 +231,8 @@ def _echo_found(found: T | None, missing: str, fmt: str, as_json: Callable[[T], 
 def _describe(item: RatedArticle) -> str:
     a, r = item.article, item.rating
     head = [a.title, f"outlet: {a.outlet or '-'}   author: {a.author or '-'}   date: {a.date or '-'}",
-            f"truth rating: {r.truth_rating}/10 ({r.verdict.value}), p_true {r.p_true:.3f}, label {r.label.value}"]
+            f"truth rating: {out_of_ten(r.truth_rating)} ({r.verdict.value}), p_true {r.p_true:.3f}, "
+            f"label {r.label.value}"]
     if r.is_fact_check:
         head.append(f"fact-check: this article publishes a rating of {r.fact_check_rating}/10")
     sig = [f"  {s.weight:+.3f}  {s.name}" + (f"  «{s.text}»" if s.text else "") for s in r.signals]
@@ -295,11 +297,15 @@ def outlets(db: str | None, fmt: str) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write the model to.")
 @click.option("--family", "families", multiple=True, help="Feature families (default: the default set).")
 @click.option("--C", "C", default=None, type=float, help="Inverse regularisation strength.")
+@click.option("--params", "params", default=None, metavar="JSON",
+              help='Per-family settings, e.g. \'{"lexical.v1": {"word_bits": 21}}\'; saved in the model config.')
 @click.option("--seed", default=0, show_default=True)
 @click.option("--tried", "tried", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="JSON list of rejected experiments, merged into OUT/tried.json and shown in the card.")
 @click.option("--calibrate-on", type=click.Choice(["train", "val"]), default="train", show_default=True,
               help="Fit the probability calibration on out-of-fold train scores or on the val scores.")
+@click.option("--calibration", type=click.Choice(["isotonic", "sigmoid"]), default="isotonic", show_default=True,
+              help="Isotonic steps, or a sigmoid (Platt) that keeps the score's order.")
 @click.option("--outlets", "outlet_files", multiple=True, metavar="PATH[=fake|real]",
               help="Labelled articles with URLs/outlets for the outlet track record; =fake/=real labels "
                    "rows that carry no label.")
@@ -308,10 +314,14 @@ def outlets(db: str | None, fmt: str) -> None:
 @click.option("--augment-field", default="synthetic_misinformation", show_default=True)
 @click.option("--robustness", "robustness", type=click.Path(dir_okay=False, exists=True), default=None,
               help="JSON of measured robustness figures (bench/robustness.py) for the model card.")
+@click.option("--baseline", "baseline", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="JSON of bench/baseline_gap.py (the model against the stock pipeline) for the model card.")
 @text_field_option
 def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple[str, ...], C: float | None,
-          seed: int, tried: tuple[str, ...], calibrate_on: str, outlet_files: tuple[str, ...],
-          augment: tuple[str, ...], augment_field: str, robustness: str | None, text_field: str | None) -> None:
+          params: str | None, seed: int, tried: tuple[str, ...], calibrate_on: str, calibration: str,
+          outlet_files: tuple[str, ...],
+          augment: tuple[str, ...], augment_field: str, robustness: str | None, baseline: str | None,
+          text_field: str | None) -> None:
     """Train a model from labelled files and write it with its model card and plots."""
     from truthmeter.model import TrainConfig
     from truthmeter.model import train as fit
@@ -323,14 +333,17 @@ def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple
         load_tried(path)
     defaults = TrainConfig()
     config = TrainConfig(families=families or defaults.families, C=C if C is not None else defaults.C, seed=seed,
-                         calibrate_on=calibrate_on)
+                         calibrate_on=calibrate_on, calibration=calibration, params=_params(params))
     train_set, val_set = _labelled(data, text_field), _labelled(val, text_field) if val else None
-    train_set += _augmentation(augment, augment_field, val_set or [])
-    result = fit(train_set, val_set, config, outlet_set=_outlet_articles(outlet_files))
+    extra = _augmentation(augment, augment_field, val_set or [])
+    result = fit(train_set, val_set, config, outlet_set=_outlet_articles(outlet_files), augment=extra)
     if robustness:
         result.model.meta["robustness"] = json.loads(Path(robustness).read_text())
+    if baseline:
+        result.model.meta["baseline"] = json.loads(Path(baseline).read_text())
+    result.model.meta["leans_on"] = _leans_on(result.model, val_set or train_set)
     result.model.save(out)
-    plots = write_plots(result.model, out, val_set, train_set)
+    plots = write_plots(result.model, out, val_set, train_set + extra)
     write_card(result.model, out, data, val, "truthmeter " + shlex.join(sys.argv[1:]), plots=plots,
                tried=merge_tried(out, tried))
     for note in plots.notes:
@@ -339,6 +352,29 @@ def train(data: tuple[str, ...], val: tuple[str, ...], out: str, families: tuple
     for name, m in (("out-of-fold train", result.oof), ("val", result.val)):
         if m:
             click.echo(f"{name}: " + "  ".join(f"{k} {v}" for k, v in m.to_dict().items()))
+
+
+def _leans_on(model: pipeline.TruthModel, articles: list, top: int = 10) -> dict[str, list[list[object]]]:
+    """The signals with the largest mean contribution per article, each way: what the card says the
+    model leans on."""
+    from truthmeter.model.plots import signal_importance
+    from truthmeter.model.train import training_view
+
+    ranked = signal_importance(model, training_view(articles)[0])
+    pick = lambda sign: [[n, round(w, 4)] for n, w in ranked if w * sign > 0][:top]  # noqa: E731
+    return {"towards_true": pick(1), "towards_fake": pick(-1)}
+
+
+def _params(text: str | None) -> dict[str, dict[str, object]]:
+    if not text:
+        return {}
+    try:
+        params = json.loads(text)
+    except ValueError as e:
+        raise click.UsageError(f"--params: not JSON: {e}") from None
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise click.UsageError('--params: expected {"family": {"setting": value}}')
+    return params
 
 
 def _augmentation(paths: Iterable[str], field: str, val_set: list) -> list:

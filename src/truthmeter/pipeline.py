@@ -6,7 +6,7 @@ import multiprocessing as mp
 from multiprocessing.pool import AsyncResult
 import os
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy as np
 
 from truthmeter.errors import DataError
 from truthmeter.model import DEFAULT_MODEL_DIR, Metrics, TruthModel, metrics
-from truthmeter.model.explain import top_signals_batch
+from truthmeter.reasons import explain_batch, fact_check_reason, gate_reasons
 from truthmeter.parse import parse
 from truthmeter.rating import fact_check_rating, make_rating
 from truthmeter.types import Article, Origin, RatedArticle, RawDocument
@@ -78,9 +78,11 @@ def load_model(path: str | os.PathLike | None = None) -> TruthModel:
     return _load(str(Path(chosen).resolve()))
 
 
-def rate(articles: Article | Sequence[Article], model: TruthModel | None = None, *, signals: int = 5
-         ) -> list[RatedArticle]:
-    """Rate articles in one batch: calibrated p_true, 0-10 rating, verdict, label and signals."""
+def rate(articles: Article | Sequence[Article], model: TruthModel | None = None, *, signals: int = 5,
+         reasons: bool = True) -> list[RatedArticle]:
+    """Rate articles in one batch: calibrated p_true, 0-10 rating (None when Unrated), verdict, label,
+    the top `signals` and, when there are any and `reasons`, the reasons (reasons.py: the contributions
+    by family; the store keeps signals only, so ingest skips them)."""
     batch = [articles] if isinstance(articles, Article) else list(articles)
     if not batch:
         return []
@@ -89,12 +91,15 @@ def rate(articles: Article | Sequence[Article], model: TruthModel | None = None,
     X = model.features(docs)
     probs = model.adjust(model.proba(X), docs)
     out = []
-    for i, (a, sig) in enumerate(zip(batch, top_signals_batch(model, docs, X, k=signals))):
+    for i, (a, (sig, why)) in enumerate(zip(batch, explain_batch(model, docs, X, signals, reasons=reasons))):
         if a.fact_check_rating is not None:
             r = fact_check_rating(a.fact_check_rating, sig, model.name)
+            why = (fact_check_reason(a.fact_check_rating), *why) if signals > 0 and reasons else why
         else:
-            r = make_rating(float(probs[i]), model.threshold, sig, model.name)
-        out.append(RatedArticle(a, r))
+            # The doc built for the model also decides whether the text earns a rating (rating.py).
+            r = make_rating(float(probs[i]), model.threshold, sig, model.name, docs[i])
+            why = (*gate_reasons(r.signals, docs[i], r.truth_rating), *why) if signals > 0 and reasons else why
+        out.append(RatedArticle(a, replace(r, reasons=why) if why else r))
     return out
 
 
@@ -105,14 +110,15 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def rate_stream(items: Iterable[Article | ParseError], model: TruthModel | None = None, *,
-                batch_size: int | None = None, workers: int = 1) -> Iterator[RatedArticle | ParseError]:
+                batch_size: int | None = None, workers: int = 1, reasons: bool = True
+                ) -> Iterator[RatedArticle | ParseError]:
     """Rate a stream in batches, keeping input order and passing errors through in place.
 
     With `workers` > 1, batches are rated in that many forked processes (same results, same order).
     """
     model = model or load_model()
     chunks = _batches(items, batch_size or int(settings.get("batch_size")))
-    for chunk, rated in _rated_chunks(chunks, model, workers):
+    for chunk, rated in _rated_chunks(chunks, model, workers, reasons):
         it = iter(rated)
         for x in chunk:
             yield x if isinstance(x, ParseError) else next(it)
@@ -130,18 +136,18 @@ def _worker_init(model: TruthModel) -> None:
     _WORKER_MODEL = model
 
 
-def _worker_rate(articles: list[Article]) -> list[RatedArticle]:
-    return rate(articles, _WORKER_MODEL)
+def _worker_rate(articles: list[Article], reasons: bool = True) -> list[RatedArticle]:
+    return rate(articles, _WORKER_MODEL, reasons=reasons)
 
 
-def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthModel, workers: int
-                  ) -> Iterator[tuple[list[Article | ParseError], list[RatedArticle]]]:
+def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthModel, workers: int,
+                  reasons: bool = True) -> Iterator[tuple[list[Article | ParseError], list[RatedArticle]]]:
     head = list(islice(chunks, 2))
     chunks = chain(head, chunks)
     # One batch is rated in-process: forking would cost more than it saves.
     if workers <= 1 or len(head) < 2 or "fork" not in mp.get_all_start_methods():
         for chunk in chunks:
-            yield chunk, rate(_articles(chunk), model)
+            yield chunk, rate(_articles(chunk), model, reasons=reasons)
         return
     # Fork, so workers share the loaded model instead of unpickling it. At most two batches per worker
     # are in flight (Pool.imap would pull the whole input ahead of the workers: memory growing with it),
@@ -149,7 +155,7 @@ def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthMode
     window: deque[tuple[list[Article | ParseError], AsyncResult[list[RatedArticle]]]] = deque()
     with mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
         for chunk in chunks:
-            window.append((chunk, pool.apply_async(_worker_rate, (_articles(chunk),))))
+            window.append((chunk, pool.apply_async(_worker_rate, (_articles(chunk), reasons))))
             if len(window) >= 2 * workers:
                 done, result = window.popleft()
                 yield done, result.get()
@@ -184,8 +190,9 @@ def ingest_articles(items: Iterable[Article | ParseError], store: "Store", model
                     stories: bool = True) -> IngestReport:
     """`ingest` for articles already read (a web submission, a notebook's list); errors pass through."""
     size = int(settings.get("batch_size"))
-    return store_rated(rate_stream(items, model, batch_size=size, workers=workers), store, on_item=on_item,
-                       stories=stories)
+    # Reasons are for readers of a rating now; the store keeps the signals only.
+    rated = rate_stream(items, model, batch_size=size, workers=workers, reasons=False)
+    return store_rated(rated, store, on_item=on_item, stories=stories)
 
 
 def store_rated(items: Iterable[RatedArticle | ParseError], store: "Store", *,  # noqa: F821
@@ -231,7 +238,8 @@ def evaluate(articles: Iterable[Article], model: TruthModel | None = None) -> Me
     docs = [make_doc(a) for a in labelled]
     scores = np.concatenate([model.scores(model.features(chunk)) for chunk in _batches(docs, 2048)])  # type: ignore
     if calibrated_on(labelled, model):
-        p_true = cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)))
+        p_true = cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)),
+                              str(model.meta.get("calibration", "isotonic")))
     else:
         p_true = model.calibrator(scores) if model.calibrator else 1 / (1 + np.exp(-scores))
     p_true = model.adjust(p_true, docs)

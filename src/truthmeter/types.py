@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # reasons.py builds on these types; annotations only here
+    from truthmeter.reasons import Reason
 
 __all__ = ["content_hash", "Origin", "RawDocument", "Quote", "Article", "Signal", "Verdict", "Label", "Rating", "RatedArticle",
            "Stance", "FactCheck", "Story"]
@@ -101,6 +105,8 @@ class Verdict(enum.Enum):
     MIXED = "Mixed"
     MOSTLY_TRUE = "Mostly true"
     TRUE = "True"
+    # Too little text to judge (a handful of words): no rating at all, never stored as True or False.
+    UNRATED = "Unrated"
 
 
 class Label(enum.Enum):
@@ -110,13 +116,15 @@ class Label(enum.Enum):
 
 @dataclass(frozen=True)
 class Rating:
-    p_true: float
-    truth_rating: int
+    p_true: float  # the model's calibrated output, kept for researchers even when Unrated
+    truth_rating: int | None  # None only when the verdict is Unrated
     verdict: Verdict
     label: Label
     signals: tuple[Signal, ...]
     model: str
     fact_check_rating: int | None = None
+    # The signals' families in a reader's words (reasons.py); only when signals were asked for.
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def is_fact_check(self) -> bool:
@@ -138,6 +146,7 @@ class RatedArticle:
             "is_fact_check": r.is_fact_check, "fact_check_rating": r.fact_check_rating,
             "dataset_label": None if a.label is None else ("fake" if a.label == 1 else "real"),
             "model": r.model, "signals": [s.to_dict() for s in r.signals],
+            "reasons": [x.to_dict() for x in r.reasons],
         }
 
 
@@ -177,7 +186,7 @@ class Story:
 
     id: str
     title: str
-    story_rating: int
+    story_rating: int | None  # None only when Unrated: no fact-check and no rated article
     verdict: Verdict
     signals: tuple[Signal, ...]
     fact_check_rating: int | None = None

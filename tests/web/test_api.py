@@ -228,7 +228,8 @@ def test_articles_paginate_and_filter(client: SyncClient, store: Store) -> None:
     ({"limit": 201}, "limit: Input should be less than or equal to 200"),
     ({"offset": -1}, "offset: Input should be greater than or equal to 0"),
     ({"limit": "many"}, "limit: Input should be a valid integer, unable to parse string as an integer"),
-    ({"verdict": "Fake"}, "verdict: Input should be 'False', 'Mostly false', 'Mixed', 'Mostly true' or 'True'"),
+    ({"verdict": "Fake"}, "verdict: Input should be 'False', 'Mostly false', 'Mixed', 'Mostly true', 'True' or "
+                          "'Unrated'"),
 ])
 def test_bad_query_parameters_get_422(client: SyncClient, params: dict[str, object], detail: str) -> None:
     r = client.get("/api/articles", params=params)

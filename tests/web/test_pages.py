@@ -220,6 +220,34 @@ def test_check_form_rates_pasted_text_with_signals(client: SyncClient) -> None:
     assert "<mark class=" in page and 'action="/check/tip"' in page and 'name="note"' in page
 
 
+def test_check_page_shows_reasons_in_reader_words(client: SyncClient) -> None:
+    title, text = "Jennifer Aniston secretly engaged, insider says", (
+        "Jennifer Aniston is secretly engaged, an insider says. The actress was seen on Wednesday with a ring, "
+        "and sources claim the wedding is set for June!")
+    answer = client.post("/check", data={"title": title, "text": text, "url": "",
+                                         "csrf_token": _csrf(client.get("/check").text)})
+    assert answer.status_code == 200
+    page = answer.text
+    rated = pipeline.rate(pipeline.submitted(text=text, title=title, origin="check"))[0]
+    items = re.findall(r'<li class="signal reason reason-(\w+) ', page)
+    assert items == [x.kind.value for x in rated.rating.reasons] and "subject_prior" in items
+    assert "topic: stories about Jennifer Aniston in our data were often " in page
+    titles = re.findall(r'<mark class="\w+" title="([^"]*)"', page)
+    assert titles and not any(".v1" in t or "Wednesday" in t for t in titles)
+    assert "lexical.v1" not in page and "sourcing.v1" not in page
+
+
+def test_story_pages_show_reasons_in_reader_words(client: SyncClient, store: Store) -> None:
+    stories = store.list_stories(limit=100)
+    assert stories
+    for story in stories:
+        reasons = _section(client.get(f"/stories/{story.id}").text, "reasons")
+        names = re.findall(r'<span class="signal-name">(.*?)</span>', reasons, re.S)
+        assert len(names) == len(story.signals)
+        for name in names:
+            assert "lexical.v1" not in name and "p_true" not in name and "fact_check" not in name, name
+
+
 def test_check_errors_are_shown_in_the_page(client: SyncClient) -> None:
     token = _csrf(client.get("/check").text)
     cases = [({"text": " ", "url": ""}, 400, "paste the article&#39;s text or give its URL"),

@@ -1,6 +1,6 @@
 """Output shards: each partition's rated articles, written by the worker that rated them, as
 `part-00000.jsonl` (the local engine's JSON Lines, so the shards concatenated in name order are its
-output) or `part-00000.parquet` (one row per article with the same fields; signals a list of structs).
+output) or `part-00000.parquet` (one row per article with the same fields; signals and reasons lists of structs).
 """
 
 from __future__ import annotations
@@ -47,10 +47,12 @@ def parquet_schema() -> Any:
 
     s, i = pa.string(), pa.int64()
     signal = pa.struct([("name", s), ("weight", pa.float64()), ("text", s), ("start", i), ("end", i)])
+    reason = pa.struct([("kind", s), ("label", s), ("weight", pa.float64()), ("examples", pa.list_(s)),
+                        ("subject", s)])
     return pa.schema([("id", s), ("title", s), ("outlet", s), ("author", s), ("date", s), ("url", s),
                       ("source", s), ("truth_rating", i), ("p_true", pa.float64()), ("verdict", s), ("label", s),
                       ("is_fact_check", pa.bool_()), ("fact_check_rating", i), ("dataset_label", s), ("model", s),
-                      ("signals", pa.list_(signal))])
+                      ("signals", pa.list_(signal)), ("reasons", pa.list_(reason))])
 
 
 class _ParquetShard:

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Sequence
 
+from truthmeter.model import card_sections as sec
 from truthmeter.model.classifier import TruthModel
 from truthmeter.model.plots import Plots
 from truthmeter.model.tried import DASH, tried_rows
+from truthmeter.rating import FALSE_FLOOR, MIN_WORDS, TRUE_CAP
 
 __all__ = ["render_card", "write_card"]
 
@@ -57,14 +59,17 @@ def _robustness_lines(robustness: object) -> list[str]:
     if not isinstance(robustness, dict) or not robustness:
         return ["Not measured."]
     rows = ["| measure | value |", "|---|---|"]
-    return rows + [f"| {name} | {_value(v)} |".replace("\n", " ") for name, v in robustness.items()]
+    # Older robustness files called the signed change a "drop", though negative meant recall rose.
+    named = ((k.replace("recall drop (points)", "recall change, original -> ChatGPT version (points)"),
+              -v if "recall drop" in k and isinstance(v, (int, float)) else v) for k, v in robustness.items())
+    return rows + [f"| {name} | {_value(v)} |".replace("\n", " ") for name, v in named]
 
 
 def _calibration(meta: dict[str, object]) -> str:
     on = str(meta.get("calibrated_on") or "")
     if on.startswith("val"):
         return f"calibration on {on}"
-    return f"isotonic calibration on {meta.get('folds')}-fold out-of-fold scores"
+    return f"{meta.get('calibration', 'isotonic')} calibration on {meta.get('folds')}-fold out-of-fold scores"
 
 
 def _model_lines(model: TruthModel, data: Sequence[str], val: Sequence[str]) -> list[str]:
@@ -78,6 +83,7 @@ def _model_lines(model: TruthModel, data: Sequence[str], val: Sequence[str]) -> 
         "## Data", *[f"- train: `{d}`" for d in data], *[f"- val: `{v}`" for v in val],
         f"- {meta.get('n_train')} training articles; {meta.get('n_excluded_fact_checks')} fact-check pages left out "
         "(pages naming a fact-checker are its debunks, not rumours: the GossipCop trap)", "",
+        *sec.split_lines(meta), "",
     ]
 
 
@@ -93,11 +99,19 @@ def render_card(model: TruthModel, data: Sequence[str], val: Sequence[str], comm
         "## Metrics", *_metric_rows(model.meta.get("metrics", {})), "",
         "ECE: expected calibration error of P(true), 10 equal-width bins. Threshold-dependent scores use the",
         "threshold above; AUC and ECE do not.", "",
+        *sec.interval_lines(model.meta), "",
+        "### Confusion matrix", *sec.confusion_lines(model.meta), "",
+        "### Verdicts by class", *sec.verdict_lines(model.meta), "",
+        "### Results by text length", *sec.length_lines(model.meta), "",
+        "## Against the stock baseline", *sec.baseline_lines(model.meta), "",
+        "## When there is not enough to judge", *sec.unrated_lines(model.meta, MIN_WORDS, TRUE_CAP, FALSE_FLOOR), "",
+        "## What the model leans on", *sec.leans_on_lines(model.meta), "",
         "## Plots", *_plot_lines(plots), "",
         "## Style robustness", *_robustness_lines(model.meta.get("robustness")), "",
         "## Tried",
-        "Experiments measured on validation data and their verdicts (P(true) seed 002: the probability that",
-        "experiment's model gave `tests/data/seeds/002_e2eb09c47003f324.txt`; – = not measured).", "",
+        "Experiments and their verdicts. dev: the time-ordered development split of `bench/baseline_gap.py`",
+        "(train's newest 20%), where choices are made; val: scored once per candidate (– = not measured;",
+        "rows before the protocol were chosen on val, so their val figures are optimistic).", "",
         *tried_rows(tried), "",
         "## Limits",
         "- Text only, English, celebrity news 2000-2018: judges how a story is told, not whether it happened.",

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from truthmeter.errors import ModelError
 from truthmeter.features import Doc, FeatureFamily, Span, create
 from truthmeter.features.outlet import NAME as OUTLET, OutletPrior
-from truthmeter.model.calibrate import Calibrator
+from truthmeter.model.calibrate import Calibrator, SigmoidCalibrator
 
 __all__ = ["TruthModel", "Contribution", "FORMAT"]
 
@@ -37,7 +37,7 @@ class TruthModel:
     C: float = 2.0
     coef: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     intercept: float = 0.0
-    calibrator: Calibrator | None = None
+    calibrator: Calibrator | SigmoidCalibrator | None = None
     threshold: float = 0.5
     meta: dict[str, object] = field(default_factory=dict)
     outlets: OutletPrior | None = None
@@ -130,7 +130,9 @@ class TruthModel:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"coef": self.coef, "intercept": np.array([self.intercept])}
-        if self.calibrator:
+        if isinstance(self.calibrator, SigmoidCalibrator):
+            arrays |= {"cal_sigmoid": np.array([self.calibrator.a, self.calibrator.b])}
+        elif self.calibrator:
             arrays |= {"cal_x": self.calibrator.x, "cal_y": self.calibrator.y}
         for i, fam in enumerate(self.families):
             arrays |= {f"f{i}.{k}": v for k, v in fam.state().items()}
@@ -156,7 +158,11 @@ class TruthModel:
         for i, fam in enumerate(families):
             prefix = f"f{i}."
             fam.load_state({k[len(prefix):]: weights[k] for k in weights.files if k.startswith(prefix)})
-        cal = Calibrator(weights["cal_x"], weights["cal_y"]) if "cal_x" in weights.files else None
+        cal: Calibrator | SigmoidCalibrator | None = None
+        if "cal_sigmoid" in weights.files:
+            cal = SigmoidCalibrator(*(float(v) for v in weights["cal_sigmoid"]))
+        elif "cal_x" in weights.files:
+            cal = Calibrator(weights["cal_x"], weights["cal_y"])
         outlet_state = {k[len("outlets."):]: weights[k] for k in weights.files if k.startswith("outlets.")}
         return cls(families=families, C=config["C"], coef=weights["coef"], intercept=float(weights["intercept"][0]),
                    calibrator=cal, threshold=config["threshold"], meta=config["meta"],

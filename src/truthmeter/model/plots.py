@@ -146,7 +146,8 @@ def _held_out_p(model: TruthModel, val: Sequence[Article], is_true: np.ndarray) 
     from truthmeter.model.train import cross_fitted
 
     scores = model.scores(model.features([make_doc(a) for a in val]))
-    return cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)))
+    return cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)),
+                        str(model.meta.get("calibration", "isotonic")))
 
 
 def write_plots(model: TruthModel, out: str | Path, val_set: Sequence[Article] | None,

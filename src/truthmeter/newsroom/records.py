@@ -51,7 +51,7 @@ class Review:
 
     story_id: str
     status: ReviewStatus
-    model_rating: int  # the story's model rating when the editor decided
+    model_rating: int | None  # the story's model rating when the editor decided; None: Unrated
     final_rating: int | None = None
     final_verdict: Verdict | None = None
     note: str | None = None
@@ -129,7 +129,12 @@ class PublishedStory:
 
     @property
     def rating(self) -> int:
-        return self.review.final_rating if self.review.final_rating is not None else self.story.story_rating
+        # A published review always has a final rating: the desk refuses to publish an Unrated story
+        # without one, so the story's own rating is only a fallback for reviews stored before that.
+        rating = self.review.final_rating if self.review.final_rating is not None else self.story.story_rating
+        if rating is None:
+            raise ValueError(f"published story {self.story.id} has no rating")
+        return rating
 
     @property
     def verdict(self) -> Verdict:

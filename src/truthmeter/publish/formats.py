@@ -7,10 +7,18 @@ from typing import Callable, TextIO
 
 from truthmeter.types import RatedArticle
 
-__all__ = ["Writer", "FORMATS", "writer_for"]
+__all__ = ["Writer", "FORMATS", "writer_for", "out_of_ten"]
 
 CSV_FIELDS = ["id", "title", "outlet", "author", "date", "truth_rating", "p_true", "verdict", "label",
               "is_fact_check", "fact_check_rating", "dataset_label", "source", "signals"]
+
+
+def out_of_ten(rating: int | None, width: int = 0) -> str:
+    """'7/10' with the number right-aligned in `width`; '-' in its place where there is no rating
+    (Unrated), padded where '/10' would be so table columns stay aligned."""
+    if rating is None:
+        return f"{'-':>{width}}" + ("   " if width else "")
+    return f"{rating:>{width}}/10"
 
 
 class Writer:
@@ -72,7 +80,8 @@ class Table(Writer):
         title = title if len(title) <= self.title_w else title[: self.title_w - 1] + "…"
         outlet = (a.outlet or "-")[:18]
         fc = " (fact-check)" if r.is_fact_check else ""
-        self.out.write(f"{title:<{self.title_w}}  {outlet:<18}  {r.truth_rating:>4}/10  {r.verdict.value}{fc}\n")
+        rating = out_of_ten(r.truth_rating, 4)
+        self.out.write(f"{title:<{self.title_w}}  {outlet:<18}  {rating}  {r.verdict.value}{fc}\n")
 
 
 FORMATS: dict[str, Callable[[TextIO], Writer]] = {"table": Table, "json": JsonArray, "jsonl": JsonLines, "csv": Csv}

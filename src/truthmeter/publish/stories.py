@@ -6,6 +6,7 @@ import json
 import shutil
 from typing import Iterable, TextIO
 
+from truthmeter.publish.formats import out_of_ten
 from truthmeter.store.base import StoredStory
 from truthmeter.stories.evidence import find_evidence
 from truthmeter.stories.outlets import OutletRecord
@@ -43,7 +44,7 @@ def write_stories(stories: Iterable[Story], fmt: str, out: TextIO) -> None:
         fc = " (fact-checked)" if s.fact_check_rating is not None else ""
         out.write(f"{s.id:<{id_w}}  {_cut(s.title, width):<{width}}  {len(s.article_ids):>3}  "
                   f"{_cut(', '.join(s.outlets) or '-', 20):<20}  {dates or '-':<21}  "
-                  f"{s.story_rating:>2}/10 {s.verdict.value}{fc}\n")
+                  f"{out_of_ten(s.story_rating, 2)} {s.verdict.value}{fc}\n")
     out.flush()
 
 
@@ -68,14 +69,14 @@ def story_detail(stored: StoredStory) -> dict[str, object]:
 def describe_story(stored: StoredStory) -> str:
     d = story_detail(stored)
     s = stored.story
-    lines = [s.title, f"story {s.id}: {s.story_rating}/10 ({s.verdict.value})"
+    lines = [s.title, f"story {s.id}: {out_of_ten(s.story_rating)} ({s.verdict.value})"
              + (f", fact-check rating {s.fact_check_rating}" if s.fact_check_rating is not None else ""),
              "", "reasons (rating points towards true, relative to 5):"]
     lines += [f"  {x.weight:+.2f}  {x.name}" + (f"  {x.text}" if x.text else "") for x in s.signals]
     lines += ["", "articles:"]
     for a in d["articles"]:  # type: ignore[union-attr]
         fc = f", fact-check {a['fact_check_rating']}" if a["is_fact_check"] else ""
-        lines.append(f"  {a['id']}  {a['truth_rating']:>2}/10  {a['stance']:<11}  {a['outlet'] or '-'}  "
+        lines.append(f"  {a['id']}  {out_of_ten(a['truth_rating'], 2)}  {a['stance']:<11}  {a['outlet'] or '-'}  "
                      f"{a['date'] or '-'}{fc}\n      {a['title']}")
     sections = (("fact-checks:", [f"  {f['rating']}/10 by {f['outlet'] or '-'} ({f['basis']}): {f['title']}"
                                   for f in d["fact_checks"]]),  # type: ignore[union-attr]

@@ -77,7 +77,7 @@ class StoryMemberRow:
     outlet: str | None
     seq: int
     p_true: float
-    truth_rating: int
+    truth_rating: int | None  # None: the article is Unrated
     fact_check: FactCheck | None
 
 

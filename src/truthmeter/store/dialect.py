@@ -9,10 +9,12 @@ each migration, full-text search, the people filter, the review queue's ranking 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from truthmeter.errors import StoreError
 from truthmeter.newsroom.queue import CONTRADICTION_KEEP, TIP_KEEP
 
 __all__ = ["Connection", "Dialect", "Search", "SQLITE", "POSTGRES", "search_words", "fts_query"]
@@ -106,6 +108,24 @@ class Dialect:
         for statement in split_statements(sql):
             conn.execute(statement)
 
+    @contextmanager
+    def migrating(self, conn: Connection) -> Iterator[None]:
+        """Foreign keys off while migrations run (outside any transaction: SQLite ignores the pragma
+        inside one). A table rebuild drops the old table, and with foreign keys on that would delete
+        every row referencing it (ON DELETE CASCADE); check_foreign_keys checks them instead."""
+        was = int(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA foreign_keys = {was}")
+
+    def check_foreign_keys(self, conn: Connection, version: int) -> None:
+        """Inside a migration's transaction: every reference still points at a row, else it fails."""
+        bad = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if bad:
+            raise StoreError(f"migration {version} would break {len(bad)} reference(s), first in table {bad[0][0]}")
+
     def schema_objects(self, conn: Connection) -> tuple[bool, int]:
         """(whether a schema_version table exists, how many schema objects there are at all)."""
         # One statement, so one snapshot: read as two, another process's first migration could
@@ -157,6 +177,13 @@ class PostgresDialect(Dialect):
 
     def run_script(self, conn: Connection, sql: str) -> None:
         conn.execute(sql)  # no parameters: PostgreSQL runs the whole script as one simple query
+
+    @contextmanager
+    def migrating(self, conn: Connection) -> Iterator[None]:
+        yield  # PostgreSQL changes columns in place: no rebuild, foreign keys stay on
+
+    def check_foreign_keys(self, conn: Connection, version: int) -> None:
+        pass  # enforced by PostgreSQL itself
 
     def schema_objects(self, conn: Connection) -> tuple[bool, int]:
         row = conn.execute(

@@ -209,11 +209,79 @@ END;
 INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
 """
 
+# "Not enough to judge": an Unrated article has no truth_rating, an Unrated story no story_rating, and
+# the desk's review of such a story no model_rating. SQLite cannot drop NOT NULL in place, so each
+# table is rebuilt (new table, copy, drop, rename, indexes again) as SQLite's ALTER TABLE documentation
+# prescribes; `migrate` runs this with foreign keys off, or dropping the old stories table would
+# cascade-delete every row that references it, and checks them before committing.
+_V5 = """
+CREATE TABLE ratings_v5 (
+    content_hash TEXT PRIMARY KEY REFERENCES articles (content_hash) ON DELETE CASCADE,
+    p_true REAL NOT NULL,
+    truth_rating INTEGER,
+    verdict TEXT NOT NULL,
+    label TEXT NOT NULL,
+    model TEXT NOT NULL,
+    fact_check_rating INTEGER,
+    signals_json TEXT NOT NULL,
+    rated_at TEXT NOT NULL
+);
+INSERT INTO ratings_v5 (content_hash, p_true, truth_rating, verdict, label, model, fact_check_rating, signals_json,
+                        rated_at)
+    SELECT content_hash, p_true, truth_rating, verdict, label, model, fact_check_rating, signals_json, rated_at
+    FROM ratings;
+DROP TABLE ratings;
+ALTER TABLE ratings_v5 RENAME TO ratings;
+CREATE INDEX ratings_verdict ON ratings (verdict);
+
+CREATE TABLE stories_v5 (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    story_rating INTEGER,
+    verdict TEXT NOT NULL,
+    fact_check_rating INTEGER,
+    signals_json TEXT NOT NULL
+);
+INSERT INTO stories_v5 (id, title, created_at, updated_at, last_seq, story_rating, verdict, fact_check_rating,
+                        signals_json)
+    SELECT id, title, created_at, updated_at, last_seq, story_rating, verdict, fact_check_rating, signals_json
+    FROM stories;
+DROP TABLE stories;
+ALTER TABLE stories_v5 RENAME TO stories;
+CREATE INDEX stories_last_seq ON stories (last_seq);
+CREATE INDEX stories_verdict ON stories (verdict);
+
+CREATE TABLE reviews_v5 (
+    story_id TEXT PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    model_rating INTEGER,
+    final_rating INTEGER,
+    final_verdict TEXT,
+    note TEXT,
+    editor TEXT,
+    reviewed_at TEXT,
+    published_at TEXT,
+    changed_at TEXT NOT NULL
+);
+INSERT INTO reviews_v5 (story_id, status, model_rating, final_rating, final_verdict, note, editor, reviewed_at,
+                        published_at, changed_at)
+    SELECT story_id, status, model_rating, final_rating, final_verdict, note, editor, reviewed_at, published_at,
+           changed_at
+    FROM reviews;
+DROP TABLE reviews;
+ALTER TABLE reviews_v5 RENAME TO reviews;
+CREATE INDEX reviews_status_changed ON reviews (status, changed_at);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
     (4, _V4),
+    (5, _V5),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -258,32 +326,41 @@ def _check_not_newer(version: int) -> None:
                          f"({LATEST_VERSION}): upgrade truthmeter")
 
 
+def _apply(conn: Connection, dialect: Dialect, version: int, sql: str) -> None:
+    """One migration in one transaction, unless another process applied it first."""
+    # The write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock) is taken before the
+    # version is re-read, so two processes opening a fresh database at once cannot both apply it.
+    dialect.begin(conn)
+    try:
+        if current_version(conn, dialect) >= version:
+            conn.execute("ROLLBACK")
+            return
+        dialect.run_script(conn, sql)
+        dialect.check_foreign_keys(conn, version)
+        conn.execute("DELETE FROM schema_version")
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        conn.execute("COMMIT")
+    except BaseException:
+        # SQLite already rolls back by itself on some errors (disk full, for one).
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 def migrate(conn: Connection, target: int = LATEST_VERSION, dialect: Dialect = SQLITE) -> int:
     """Bring the database up to `target`; return the version it ends at.
 
     `conn` must be in autocommit mode (sqlite3: isolation_level=None) so that the explicit
     transactions here are the only ones.
     """
-    _check_not_newer(current_version(conn, dialect))
-    for version, sql in dialect.migrations():
-        if version > target:
-            break
-        # The write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock) is taken before the
-        # version is re-read, so two processes opening a fresh database at once cannot both apply it.
-        dialect.begin(conn)
-        try:
-            if current_version(conn, dialect) >= version:
-                conn.execute("ROLLBACK")
-                continue
-            dialect.run_script(conn, sql)
-            conn.execute("DELETE FROM schema_version")
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-            conn.execute("COMMIT")
-        except BaseException:
-            # SQLite already rolls back by itself on some errors (disk full, for one).
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+    start = current_version(conn, dialect)
+    _check_not_newer(start)
+    if start < target:
+        with dialect.migrating(conn):
+            for version, sql in dialect.migrations():
+                if version > target:
+                    break
+                _apply(conn, dialect, version, sql)
     final = current_version(conn, dialect)
     _check_not_newer(final)
     return final

@@ -216,9 +216,17 @@ ALTER TABLE articles ADD COLUMN search_vector tsvector
 CREATE INDEX articles_search ON articles USING GIN (search_vector);
 """
 
+# "Not enough to judge": Unrated articles, stories and their reviews have no rating (migrations.py).
+_V5 = """
+ALTER TABLE ratings ALTER COLUMN truth_rating DROP NOT NULL;
+ALTER TABLE stories ALTER COLUMN story_rating DROP NOT NULL;
+ALTER TABLE reviews ALTER COLUMN model_rating DROP NOT NULL;
+"""
+
 PG_MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
     (4, _V4),
+    (5, _V5),
 ]

@@ -284,7 +284,7 @@ def _article_params(digest: str, a: Article, now: str) -> tuple[object, ...]:
 
 
 def _rating_params(digest: str, r: Rating, now: str) -> tuple[object, ...]:
-    return (digest, float(r.p_true), int(r.truth_rating), r.verdict.value, r.label.value,
+    return (digest, float(r.p_true), _opt_int(r.truth_rating), r.verdict.value, r.label.value,
             r.model, _opt_int(r.fact_check_rating), signals_to_json(r.signals), now)
 
 

@@ -50,7 +50,8 @@ _LINK_COLUMNS = ("sa.content_hash, sa.story_id, sa.stance, sa.people_json, sa.da
 def write_update(conn: Connection, update: StoryUpdate, now: str) -> None:
     """Write story rows; the caller holds the transaction and has inserted the articles already."""
     conn.executemany(_UPSERT_STORY, [
-        (s.id, s.title, now, now, int(s.story_rating), s.verdict.value,
+        (s.id, s.title, now, now, None if s.story_rating is None else int(s.story_rating),
+         s.verdict.value,
          None if s.fact_check_rating is None else int(s.fact_check_rating), signals_to_json(s.signals))
         for s in update.stories])
     conn.executemany(_INSERT_LINK, [
@@ -208,13 +209,14 @@ def fact_checks(conn: Connection, story_id: str) -> list[FactCheck]:
 
 def outlet_counts(conn: Connection) -> list[OutletCount]:
     """Per outlet key: stories it told (an article supporting the claim, not a fact-check) and how
-    many of those are rated false; one spelling of its name (the last alphabetically)."""
+    many of those are rated false; one spelling of its name (the last alphabetically). An Unrated
+    story says nothing about an outlet's record: left out."""
     rows = conn.execute(
         "SELECT sa.outlet_key AS key, MAX(a.outlet) AS name, COUNT(DISTINCT sa.story_id) AS told, "
         "COUNT(DISTINCT CASE WHEN s.story_rating < 5 THEN sa.story_id END) AS rated_false "
         "FROM story_articles sa JOIN articles a ON a.content_hash = sa.content_hash "
         "JOIN stories s ON s.id = sa.story_id "
-        "WHERE sa.outlet_key IS NOT NULL AND sa.stance = 'supports' "
+        "WHERE sa.outlet_key IS NOT NULL AND sa.stance = 'supports' AND s.story_rating IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM fact_checks fc WHERE fc.content_hash = sa.content_hash) "
         "GROUP BY sa.outlet_key ORDER BY sa.outlet_key").fetchall()
     return [OutletCount(key=r["key"], name=r["name"] or r["key"], told=r["told"], rated_false=r["rated_false"])

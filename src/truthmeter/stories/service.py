@@ -164,7 +164,7 @@ def _place(digest: str, item: RatedArticle, entry: Entry, order: int) -> _Fresh:
     evidence = find_evidence(a)
     date = entry.date or a.date
     member = Member(content_hash=digest, article_id=a.id, title=a.title, outlet=a.outlet, outlet_key=outlet_key(a),
-                    date=date, order=order, p_true=float(r.p_true), truth_rating=int(r.truth_rating),
+                    date=date, order=order, p_true=float(r.p_true), truth_rating=r.truth_rating,
                     people=tuple(entry.people), evidence=evidence, fact_check=fact_check_of(a, digest, evidence))
     link = StoryLink(content_hash=digest, story_id=entry.story_id, stance="", people=tuple(entry.people), date=date,
                      signature=encode_array(entry.signature),

@@ -7,7 +7,8 @@
   capped at 0.5, so a credible denial pulls the story down but a dubious article that happens to
   mention a denial never pushes it up. Unrelated articles are left out. Weights: on-the-record
   quotes up (1.5), anonymous-only sourcing down (0.5), a confirmation up (x1.2), times the outlet's
-  track record weight (outlets.py).
+  track record weight (outlets.py). An Unrated article (too little text to judge) carries no weight.
+- With no fact-check and no rated article taking a side, the story is Unrated (rating None).
 Signals use the article format; their weight is in rating points relative to 5 (Mixed): a fact-check
 rated 10 weighs +5, and the article signals add up to the story rating (before rounding) minus 5.
 """
@@ -42,7 +43,7 @@ class Member:
     date: str | None
     order: int  # ingest order: breaks ties between equal or missing dates
     p_true: float
-    truth_rating: int
+    truth_rating: int | None  # None: the article is Unrated
     people: tuple[str, ...]
     evidence: Evidence
     fact_check: FactCheck | None = None
@@ -66,7 +67,7 @@ class Member:
 @dataclass(frozen=True)
 class StoryVerdict:
     title: str
-    rating: int
+    rating: int | None  # None: Unrated
     verdict: Verdict
     fact_check_rating: int | None
     signals: tuple[Signal, ...]
@@ -133,8 +134,10 @@ def rate_story(members: Sequence[Member], records: TrackRecords, previous: Story
         if model_rating is not None:
             signals.append(Signal("articles", 0.0, text=f"the other articles alone would rate it {model_rating}/10"))
         return StoryVerdict(title, rating, verdict_for(rating), rating, tuple(signals), stances, key)
-    rating = model_rating if model_rating is not None else 5
-    return StoryVerdict(title, rating, verdict_for(rating), None, tuple(article_signals), stances, key)
+    if model_rating is None:
+        why = Signal("unrated", 0.0, text="no fact-check, and no article with enough text to judge takes a side")
+        return StoryVerdict(title, None, Verdict.UNRATED, None, (why,), stances, key)
+    return StoryVerdict(title, model_rating, verdict_for(model_rating), None, tuple(article_signals), stances, key)
 
 
 def _fact_check_signals(checks: list[FactCheck]) -> list[Signal]:
@@ -171,8 +174,8 @@ def _weighted(members: Sequence[Member], stances: dict[str, tuple[Stance, str]],
     parts = []
     for m in members:
         stance = stances[m.content_hash][0]
-        if m.fact_check is not None or stance is Stance.UNRELATED:
-            continue
+        if m.fact_check is not None or stance is Stance.UNRELATED or m.truth_rating is None:
+            continue  # an Unrated article has too little text to weigh in
         p = m.p_true if stance is Stance.SUPPORTS else min(0.5, 1 - m.p_true)
         parts.append((m, p, m.weight * records.weight(m.outlet_key)))
     total = sum(w for _, _, w in parts)

@@ -44,6 +44,7 @@ StoryId = Annotated[str, Path(max_length=200, description="A story id or a uniqu
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     why = {401: "No credentials: send Authorization: Bearer <token>",
            403: "Invalid or revoked token, or an expired session / missing X-CSRF-Token", 404: "Not found",
+           409: "Not allowed in the story's state (publishing an Unrated story without an editor's rating)",
            413: "Request body too large", 422: "Invalid input", 429: "Too many requests (see Retry-After)"}
     return {code: {"model": Problem, "description": why[code]} for code in codes}
 
@@ -160,10 +161,14 @@ def set_rating(store: StoreDep, editor: Editor, story_id: StoryId, body: RatingI
 
 
 @router.post("/stories/{story_id}/publish", tags=["desk"], summary="Publish the story's verdict",
-             response_model=ReviewOut, responses=_errors(401, 403, 404, 422))
+             response_model=ReviewOut, responses=_errors(401, 403, 404, 409, 422))
 def publish(store: StoreDep, editor: Editor, story_id: StoryId) -> Any:
-    """With the editor's final rating, else the model's; publishing a published story changes nothing."""
-    return asdict(store.desk.publish(story_id, editor=editor))
+    """With the editor's final rating, else the model's; publishing a published story changes nothing.
+    An Unrated story without an editor's rating cannot be published (409)."""
+    try:
+        return asdict(store.desk.publish(story_id, editor=editor))
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from None
 
 
 @router.post("/stories/{story_id}/unpublish", tags=["desk"], summary="Take a published verdict down",

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 from truthmeter.newsroom.records import AuditAction, ReviewStatus
 from truthmeter.types import Label, Verdict
 
-__all__ = ["Problem", "ArticleIn", "RatePayload", "TipIn", "RatingIn", "Page", "SignalOut", "RatedOut",
+__all__ = ["Problem", "ArticleIn", "RatePayload", "TipIn", "RatingIn", "Page", "SignalOut", "ReasonOut", "RatedOut",
            "StoredArticleOut", "StoryOut", "StoryArticleOut", "FactCheckOut", "QuoteOut", "DenialOut", "ReviewOut",
            "CorrectionOut", "StoryDetailOut", "OutletOut", "OutletDetailOut", "QueueItemOut", "AuditEntryOut",
            "TipOut", "IngestedOut", "IngestOut", "MAX_BATCH", "ONE_TAG", "MANY_TAG"]
@@ -120,6 +120,17 @@ class SignalOut(BaseModel):
     end: int | None
 
 
+class ReasonOut(BaseModel):
+    """A family of the model's contributions in a reader's words (see the README, "The rating")."""
+
+    kind: str = Field(description="anonymous_sourcing, on_record, hedging, sensational, denial_or_confirmation, "
+                                  "outlet, subject_prior, wording, fact_check or other")
+    label: str
+    weight: float = Field(description="the family's summed share of the log-odds that the story is true")
+    examples: list[str]
+    subject: str | None = Field(description="the person, for a subject_prior reason")
+
+
 class RatedOut(BaseModel):
     """The fields of `truthmeter rate --format jsonl`."""
 
@@ -130,7 +141,7 @@ class RatedOut(BaseModel):
     date: str | None
     url: str | None
     source: str | None
-    truth_rating: int
+    truth_rating: int | None = Field(description="0-10; null when the verdict is Unrated (too little text)")
     p_true: float
     verdict: Verdict
     label: Label
@@ -139,6 +150,7 @@ class RatedOut(BaseModel):
     dataset_label: str | None
     model: str
     signals: list[SignalOut]
+    reasons: list[ReasonOut] = Field(default_factory=list, description="empty for stored articles")
 
 
 class StoredArticleOut(RatedOut):
@@ -155,7 +167,7 @@ class StoryOut(BaseModel):
     people: list[str]
     first_date: str | None
     last_date: str | None
-    story_rating: int
+    story_rating: int | None = Field(description="0-10; null when Unrated (no fact-check, no rated article)")
     verdict: Verdict
     fact_check_rating: int | None
     signals: list[SignalOut]
@@ -169,7 +181,7 @@ class StoryArticleOut(BaseModel):
     outlet: str | None
     date: str | None
     url: str | None
-    truth_rating: int
+    truth_rating: int | None
     p_true: float
     verdict: Verdict
     stance: str
@@ -210,7 +222,7 @@ class ReviewOut(BaseModel):
 
     story_id: str
     status: ReviewStatus
-    model_rating: int
+    model_rating: int | None
     final_rating: int | None
     final_verdict: Verdict | None
     note: str | None

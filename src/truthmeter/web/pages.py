@@ -98,10 +98,12 @@ def story_page(request: Request, story_id: str) -> Response:
     appearances = _appearances(stored.members)
     if review is not None and review.status is ReviewStatus.PUBLISHED:
         data = claim_review(PublishedStory(story, review, tuple(corrections), appearances), site)
-    else:
+    elif story.story_rating is not None:
         data = claim_review_for_story(story, story.story_rating, story.verdict, site, appearances=appearances)
+    else:
+        data = None  # an Unrated story has no review to publish: no ClaimReview in the page
     return render(request, "story.html", {"view": view, "detail": story_detail(stored), "corrections": corrections,
-                                          "jsonld": claim_review_script(data)})
+                                          "jsonld": None if data is None else claim_review_script(data)})
 
 
 @router.get("/outlets", response_class=HTMLResponse)

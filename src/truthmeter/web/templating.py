@@ -16,10 +16,12 @@ from urllib.parse import urlencode, urlsplit
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from truthmeter.publish.formats import out_of_ten
+from truthmeter.reasons import shown_signal, signal_label, story_reason_text
 from truthmeter.types import Signal, Verdict
 
 __all__ = ["templates", "Gauge", "gauge", "when", "http_url", "verdict_class", "Segment", "highlight",
-           "query_string", "TEMPLATE_DIR", "STATIC_DIR"]
+           "query_string", "shown_signals", "TEMPLATE_DIR", "STATIC_DIR"]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -32,7 +34,7 @@ _CX, _CY, _R, _NEEDLE = 60.0, 62.0, 50.0, 42.0
 class Gauge:
     """Geometry of the semicircle gauge for a 0-10 rating: the track, the filled arc and the needle."""
 
-    rating: int
+    rating: int | None  # None: Unrated (the track alone is drawn)
     track: str  # SVG path of the whole half circle
     arc: str | None  # SVG path of the filled part, None at 0
     needle_x: float
@@ -45,11 +47,13 @@ def _point(fraction: float, radius: float) -> tuple[float, float]:
     return round(_CX + radius * math.cos(angle), 2), round(_CY - radius * math.sin(angle), 2)
 
 
-def gauge(rating: int) -> Gauge:
-    """The gauge for `rating`, clamped to 0-10."""
-    value = max(0, min(10, int(rating)))
+def gauge(rating: int | None) -> Gauge:
+    """The gauge for `rating`, clamped to 0-10; for None (Unrated) the empty track only."""
     start = f"M {_CX - _R:g} {_CY:g}"
     track = f"{start} A {_R:g} {_R:g} 0 0 1 {_CX + _R:g} {_CY:g}"
+    if rating is None:
+        return Gauge(None, track, None, _CX, _CY)
+    value = max(0, min(10, int(rating)))
     x, y = _point(value / 10, _R)
     arc = f"{start} A {_R:g} {_R:g} 0 0 1 {x:g} {y:g}" if value else None
     nx, ny = _point(value / 10, _NEEDLE)
@@ -90,7 +94,7 @@ def http_url(url: str | None) -> str | None:
 
 
 def verdict_class(verdict: Verdict | str) -> str:
-    """CSS class of a verdict: 'v-false', 'v-mostly-false', 'v-mixed', 'v-mostly-true', 'v-true'."""
+    """CSS class of a verdict: 'v-false', 'v-mostly-false', 'v-mixed', 'v-mostly-true', 'v-true', 'v-unrated'."""
     value = verdict.value if isinstance(verdict, Verdict) else str(verdict)
     return "v-" + value.lower().replace(" ", "-")
 
@@ -129,6 +133,11 @@ def query_string(params: dict[str, object], **changes: object) -> str:
     return "?" + urlencode(kept) if kept else ""
 
 
+def shown_signals(signals: Iterable[Signal]) -> list[Signal]:
+    """The signals whose passages are marked for readers (no lone function word, day or number)."""
+    return [s for s in signals if shown_signal(s)]
+
+
 def _signed(weight: float) -> str:
     return f"{weight:+.2f}"
 
@@ -136,8 +145,10 @@ def _signed(weight: float) -> str:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=when, http_url=http_url, verdict_class=verdict_class, signed=_signed)
-    env.globals.update(gauge=gauge, highlight=highlight, query_string=query_string, verdicts=list(Verdict))
+    env.filters.update(when=when, http_url=http_url, verdict_class=verdict_class, signed=_signed,
+                       out_of_ten=out_of_ten)
+    env.globals.update(gauge=gauge, highlight=highlight, query_string=query_string, verdicts=list(Verdict),
+                       signal_label=signal_label, story_reason_text=story_reason_text, shown_signals=shown_signals)
     return env
 
 

@@ -62,7 +62,8 @@ class StoryView:
         return not self.public and r.final_rating is not None
 
     @property
-    def rating(self) -> int:
+    def rating(self) -> int | None:
+        """The rating to show; None for an Unrated story no editor has rated."""
         if self.reviewed and self.review and self.review.final_rating is not None:
             return self.review.final_rating
         return self.story.story_rating
