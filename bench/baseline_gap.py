@@ -29,7 +29,7 @@ import numpy as np
 
 import truthmeter
 from truthmeter.model import TrainConfig, train
-from truthmeter.model.protocol import Scored, StockBaseline, scored, time_split
+from truthmeter.model.protocol import Scored, StockBaseline, auc_difference, scored, time_split
 from truthmeter.model.robustness import p_true as model_p_true
 from truthmeter.features import make_doc
 from truthmeter.model.classifier import TruthModel
@@ -39,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from robustness import KINDS, half, load, training_rows  # noqa: E402  (the same folds as robustness.py)
 
 Row = tuple[str, str, Scored]
+# (set name) -> (labels, model p_true, stock p_true): the paired AUC difference per set.
+PAIRS: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
 def labels(articles: list) -> np.ndarray:
@@ -61,6 +63,7 @@ def compare(name: str, fit: list, aug: list, scored_on: list, config: TrainConfi
     stock = StockBaseline().fit(fit + aug)
     p_stock = stock.p_true(scored_on)
     print(f"  [{name}] fit on {len(fit)}: model {t_model:.0f} s, stock {time.time() - t:.0f} s", flush=True)
+    PAIRS[name] = (y, p, p_stock)
     return [(name, "model under test", scored(y, p, model.threshold)),
             (name, "stock sklearn", scored(y, p_stock, StockBaseline.threshold))]
 
@@ -80,7 +83,8 @@ def llmfake(train_set: list, val: list, llm: dict, config: TrainConfig) -> list[
                     items = [o if variant == "originals" or o.label == 0 else v for o, v in pairs]
                     parts.setdefault((f"(c) {kind}: {variant}", who), []).append(
                         (labels(items), score(items), cut))
-    rows = []
+    rows: list[Row] = []
+    pooled: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     for (name, who), chunks in parts.items():
         # Each fold's items scored by the model that never saw them; thresholds are per fold, so
         # macro-F1 is taken on the pooled decisions.
@@ -88,6 +92,10 @@ def llmfake(train_set: list, val: list, llm: dict, config: TrainConfig) -> list[
         p = np.concatenate([c[1] for c in chunks])
         cut = float(np.mean([c[2] for c in chunks]))
         rows.append((name, who, scored(y, p, cut)))
+        pooled.setdefault(name, {})[who] = (y, p)
+    for name, by_model in pooled.items():  # same items in the same order for both models
+        (y, p_model), (_, p_stock) = by_model["model under test"], by_model["stock sklearn"]
+        PAIRS[name] = (y, p_model, p_stock)
     return rows
 
 
@@ -116,7 +124,12 @@ def print_rows(rows: list[Row]) -> None:
         if m and st:
             verdict = ("above, intervals apart" if m.auc.above(st.auc) else
                        "below, intervals apart" if st.auc.above(m.auc) else "intervals overlap")
-            print(f"  {name}: AUC model - stock = {m.auc.value - st.auc.value:+.3f} ({verdict})")
+            paired = ""
+            if name in PAIRS:
+                d = auc_difference(*PAIRS[name])
+                paired = f"; paired bootstrap difference {d}" + (" (outside noise)" if d.lo > 0 or d.hi < 0 else
+                                                                  " (inside noise)")
+            print(f"  {name}: AUC model - stock = {m.auc.value - st.auc.value:+.3f} ({verdict}{paired})")
 
 
 def parse_args() -> argparse.Namespace:
@@ -173,7 +186,8 @@ def main() -> None:
         {"candidate": {"families": list(config.families), "params": config.params, "C": config.C,
                        "calibration": config.calibration,
                        "augment": not args.no_augment},
-         "rows": [{"set": n, "model": w, **s.to_dict()} for n, w, s in rows]}, indent=1) + "\n")
+         "rows": [{"set": n, "model": w, **s.to_dict()} for n, w, s in rows],
+         "auc_difference": {n: auc_difference(*v).to_dict() for n, v in PAIRS.items()}}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -84,3 +84,18 @@ def test_diagnostics_count_verdicts_by_class_and_lengths() -> None:
     assert report["verdicts"]["real"]["True"] == 4 and sum(report["verdicts"]["real"].values()) == 6
     assert [r["n"] for r in report["by_length"]] == [4, 8]
     assert split_summary(arts) == {"n": 12, "fake_share": 0.5, "first_date": "2018-05-01", "last_date": "2018-05-01"}
+
+
+def test_paired_auc_difference_sees_what_separate_intervals_miss() -> None:
+    from truthmeter.model.protocol import auc_difference
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400)
+    base = y + rng.normal(0, 1.0, 400)
+    better = base + 0.3 * y  # the same errors, a little more signal: a small, real gain
+    a, b = scored(y, better, 0.5, rounds=300), scored(y, base, 0.5, rounds=300)
+    assert not a.auc.above(b.auc)  # the separate intervals overlap...
+    d = auc_difference(y, better, base, rounds=300)
+    assert d.lo > 0 and d.value == pytest.approx(a.auc.value - b.auc.value)  # ...the paired one does not
+    same = auc_difference(y, base, base, rounds=50)
+    assert same.value == same.lo == same.hi == 0.0

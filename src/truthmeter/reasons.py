@@ -289,8 +289,10 @@ def _subject_and_wording(doc: "Doc", parts: FamilyParts, contributions: Sequence
 def _subject_reason(person: str, found: list[tuple[float, str]]) -> Reason:
     weight = sum(w for w, _ in found)
     label = f"topic: stories about {person} in our data were often {'true' if weight > 0 else 'false'}"
-    return Reason(ReasonKind.SUBJECT_PRIOR, label, weight,
-                  _distinct(t for _, t in sorted(found, key=lambda x: -abs(x[0]))), subject=person)
+    # "Aniston and" counts towards the name's weight, but reads better as "Aniston".
+    named = [t for _, t in sorted(found, key=lambda x: -abs(x[0]))
+             if not any(w.lower() in STOP_WORDS for w in t.split())]
+    return Reason(ReasonKind.SUBJECT_PRIOR, label, weight, _distinct(named), subject=person)
 
 
 def _telling(tokens: Sequence[str]) -> bool:

@@ -79,10 +79,19 @@ def baseline_lines(meta: Meta) -> list[str]:
         return ["Not measured (`truthmeter train --baseline bench/out/baseline_gap.json`)."]
     rows = [[r.get("set"), r.get("model"), r.get("n"), *(_ci(r.get(k)) for k in ("auc", "macro_f1", "ece"))]
             for r in base if isinstance(r, Mapping)]
-    return ["`python bench/baseline_gap.py`: the candidate recipe against the stock scikit-learn pipeline (word 1-2",
-            "+ char_wb 2-5 TF-IDF, logistic regression C=1, balanced), trained in the same run on the same rows;",
-            "(a) is where choices are made, (b) val is scored once, (c) LLMFake stories held out by news id.", "",
-            *_table(["set", "model", "n", "AUC [95%]", "macro-F1 [95%]", "ECE [95%]"], rows)]
+    lines = ["`python bench/baseline_gap.py`: the candidate recipe against the stock scikit-learn pipeline (word 1-2",
+             "+ char_wb 2-5 TF-IDF, logistic regression C=1, balanced), trained in the same run on the same rows;",
+             "(a) is where choices are made, (b) val is scored once, (c) LLMFake stories held out by news id.", "",
+             *_table(["set", "model", "n", "AUC [95%]", "macro-F1 [95%]", "ECE [95%]"], rows)]
+    diffs = _get(meta, "baseline", "auc_difference")
+    if isinstance(diffs, Mapping) and diffs:
+        verdict = lambda d: ("model ahead" if d.get("lo", 0) > 0 else  # noqa: E731
+                             "stock ahead" if d.get("hi", 0) < 0 else "inside noise")
+        lines += ["", "AUC of the model minus the stock pipeline's, paired bootstrap 95% interval (both scored on",
+                  "each resample):", "",
+                  *_table(["set", "difference [95%]", "reading"],
+                          [[n, _ci(d), verdict(d)] for n, d in diffs.items() if isinstance(d, Mapping)])]
+    return lines
 
 
 def _ci(v: object) -> str:

@@ -139,6 +139,21 @@ def fingerprint(articles: Sequence[Article]) -> str:
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 
+def _on_val(model: TruthModel, val_set: Sequence[Article] | None, config: TrainConfig
+            ) -> tuple[list[Article], np.ndarray | None, np.ndarray | None]:
+    """Val's labelled articles, labels and honest P(true); with `calibrate_on="val"` the calibrator is
+    refitted on val, and the P(true) returned is cross-fitted so no article judges its own calibrator."""
+    if not val_set:
+        return [], None, None
+    labelled = [a for a in val_set if a.label is not None]
+    val_y = _labels(labelled)
+    val_s = model.scores(model.features([make_doc(a) for a in labelled]))
+    if config.calibrate_on != "val":
+        return labelled, val_y, model.calibrator(val_s)  # type: ignore[misc]
+    model.calibrator = fit_calibrator(val_s, val_y, config.calibration)
+    return labelled, val_y, cross_fitted(val_s, val_y, config.folds, config.seed, config.calibration)
+
+
 def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None,
           config: TrainConfig = TrainConfig(), outlet_set: Sequence[Article] | None = None,
           augment: Sequence[Article] = ()) -> TrainResult:
@@ -161,15 +176,7 @@ def train(train_set: Sequence[Article], val_set: Sequence[Article] | None = None
     is_true = is_true[real]
     # in-sample isotonic would show ECE ~0
     p_oof = cross_fitted(oof, is_true, config.folds, config.seed, config.calibration)
-    val_p, val_y = None, None
-    if val_set:
-        labelled = [a for a in val_set if a.label is not None]
-        val_y = _labels(labelled)
-        val_s = model.scores(model.features([make_doc(a) for a in labelled]))
-        val_p = model.calibrator(val_s)
-        if config.calibrate_on == "val":
-            val_p = cross_fitted(val_s, val_y, config.folds, config.seed, config.calibration)
-            model.calibrator = fit_calibrator(val_s, val_y, config.calibration)
+    labelled, val_y, val_p = _on_val(model, val_set, config)
     model.threshold = best_threshold(val_p, val_y) if val_p is not None else best_threshold(p_oof, is_true)
     oof_m = metrics(p_oof, is_true, model.threshold)
     val_m = metrics(val_p, val_y, model.threshold) if val_p is not None else None
