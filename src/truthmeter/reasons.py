@@ -40,7 +40,7 @@ __all__ = ["ReasonKind", "Reason", "FamilyParts", "family_parts", "build_reasons
 
 # Lexical owners (words, bigrams) looked at per article for names and examples: names beyond these
 # are too small to matter and stay in the wording remainder.
-REASON_TOP = 40
+REASON_TOP = 10
 _EXAMPLES = 4  # words or names shown per reason; cue reasons show at most 2 sentences
 _SENTENCE_CHARS = 160
 
@@ -141,7 +141,7 @@ def _cue_spans(matcher: object, doc: "Doc") -> list[tuple[int, int]]:
 
 def family_parts(model: "TruthModel", docs: Sequence["Doc"], X: sp.csr_matrix) -> list[FamilyParts]:
     """Each doc's contributions summed per column block: X-row times coef, no per-gram work."""
-    coef = model.coef.astype(np.float64)
+    coef = model.coef64()
     out = [FamilyParts(lexical_names=tuple(f.name for f in model.families if _is_lexical(f.name))) for _ in docs]
     offset = 0
     for fam in model.families:
@@ -166,26 +166,33 @@ def family_parts(model: "TruthModel", docs: Sequence["Doc"], X: sp.csr_matrix) -
 
 # --- people in the text ------------------------------------------------------------------------------
 
+# Words a capitalised name run may hold after its first name ("Khloé Kardashian", "Mary Kate Olsen").
+_NAME_RUN = 3
+
+
 def _people(doc: "Doc") -> dict[str, str]:
     """Folded name word -> the person it stands for, as written in the text ("Khloé Kardashian").
 
-    Full names come from the rule-based name finder; a lone capitalised first name from the
-    gazetteer counts too. A word the text also uses in lower case ("will", "swift") is not a name.
+    A person is a run of capitalised words that opens with a known first name (the gazetteer); its
+    surname then names them wherever it stands alone ("Kardashian said"). One pass over the tokens
+    with set look-ups: a full name finder costs more than the rest of an explanation. A word the
+    text also uses in lower case ("will", "swift") is not a name.
     """
-    from truthmeter.stories.people import find_people  # the stories package loads lazily
-
     keys = [_fold(t) for t in doc.tokens]
-    lower_seen = {k for k, (a, _) in zip(keys, doc.offsets) if not doc.text[a:a + 1].isupper()}
+    text, offsets, gazetteer = doc.text, doc.offsets, first_names()
+    cap = lambda i: text[offsets[i][0]:offsets[i][0] + 1].isupper()  # noqa: E731
     owners: dict[str, list[str]] = {}
-    for person in find_people(doc.text):
-        words = person.split()
-        shown = _as_written(doc, keys, words) or person.title()
-        for w in words:
+    for i, k in enumerate(keys):
+        if k not in gazetteer or not cap(i):  # the set look-up first: few tokens get further
+            continue
+        j = i + 1
+        while j < len(keys) and j <= i + _NAME_RUN and keys[j] not in STOP_WORDS and keys[j] not in gazetteer \
+                and cap(j):
+            j += 1
+        shown = text[offsets[i][0]: offsets[j - 1][1]]
+        for w in keys[i:j]:
             owners.setdefault(w, []).append(shown)
-    gazetteer = first_names()
-    for k, (a, b) in zip(keys, doc.offsets):
-        if k in gazetteer and k not in owners:
-            owners[k] = [doc.text[a:b]]
+    lower_seen = {k for i, k in enumerate(keys) if k in owners and not cap(i)}
     # A word shared by two people ("Kardashian" in Kim's and Khloé's names) stands for itself.
     return {w: (p[0] if len(set(p)) == 1 else w.title()) for w, p in owners.items()
             if w not in lower_seen and w not in STOP_WORDS}
@@ -197,14 +204,6 @@ def _fold(token: str) -> str:
     from truthmeter.stories.people import names_key
 
     return names_key(token)
-
-
-def _as_written(doc: "Doc", keys: list[str], words: list[str]) -> str | None:
-    n = len(words)
-    for i in range(len(keys) - n + 1):
-        if keys[i:i + n] == words:
-            return doc.text[doc.offsets[i][0]: doc.offsets[i + n - 1][1]]
-    return None
 
 
 def _person_of(key: str, people: dict[str, str]) -> str | None:
@@ -276,7 +275,7 @@ def _subject_and_wording(doc: "Doc", parts: FamilyParts, contributions: Sequence
         who = [_person_of(_fold(t), people) for t in tokens]
         if any(who) and all(p or t in STOP_WORDS for p, t in zip(who, tokens)):
             subjects.setdefault(next(p for p in who if p), []).append((weight, text))
-        elif not any(who) and _telling(tokens):
+        elif not any(who) and _telling_key(" ".join(tokens)):
             wording.append((weight, text))
     out = [_subject_reason(person, found) for person, found in subjects.items()]
     rest = parts.lexical - sum(r.weight for r in out)
@@ -293,6 +292,12 @@ def _subject_reason(person: str, found: list[tuple[float, str]]) -> Reason:
     named = [t for _, t in sorted(found, key=lambda x: -abs(x[0]))
              if not any(w.lower() in STOP_WORDS for w in t.split())]
     return Reason(ReasonKind.SUBJECT_PRIOR, label, weight, _distinct(named), subject=person)
+
+
+@lru_cache(maxsize=50_000)
+def _telling_key(key: str) -> bool:
+    # The same words and bigrams come back article after article.
+    return _telling(key.split(" "))
 
 
 def _telling(tokens: Sequence[str]) -> bool:
