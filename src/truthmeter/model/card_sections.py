@@ -116,8 +116,8 @@ def unrated_lines(meta: Meta, min_words: int, cap: int, floor: int) -> list[str]
     rate = f"{unrated} of {total} val articles" if total else DASH
     return [f"- A text under {min_words} words is **Unrated**: no truth rating, the reason instead. Chosen by",
             "  `python bench/unrated_rule.py` (train's newest 20% cut to their first N words, rated by a model fitted",
-            "  on the oldest 80%): below that more than half of the fakes still read as True (54% at 8 words against",
-            f"  16% on the whole text), and a True rating is barely above the base rate. Unrated on val: {rate}.",
+            "  on the oldest 80%, which prints the figures): below that more than half of the fakes still read as",
+            f"  True, and a True rating is barely above the base rate of real stories. Unrated on val: {rate}.",
             f"- From the text alone a rating above {cap} needs on-the-record evidence (a named quote, a representative,",
             f"  a confirmation) and one below {floor} needs anonymous-only sourcing or a denial; otherwise it stops at",
             f"  {cap} (Mostly true) or {floor} (Mostly false) and says why. A fact-check's rating is never capped.",
