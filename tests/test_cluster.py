@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -160,3 +161,123 @@ def test_signature_is_datasketch_affine64_minhash() -> None:
     reference = datasketch.MinHash(num_perm=NUM_PERM, seed=1, scheme="affine64").permutations
     a, b = _permutations(NUM_PERM)
     assert np.array_equal(reference[0], a) and np.array_equal(reference[1], b)
+
+
+# ---- precision: people, sagas, the hard pairs ----
+
+HARD_PAIRS = Path(__file__).parent / "data" / "hard_pairs.jsonl"
+
+
+def test_articles_naming_disjoint_people_never_merge() -> None:
+    # The same words, about different people: only the names differ.
+    body = ("{a} and {b} have split after three years of dating, a rep for the couple confirmed on Tuesday. "
+            "The pair decided to go their separate ways over the holidays and remain good friends. \"They ask "
+            "for privacy at this time,\" the rep said.")
+    one = Article("one", "Brad Pitt And Jennifer Aniston Split", body.format(a="Brad Pitt", b="Jennifer Aniston"))
+    two = Article("two", "Tom Hanks And Julia Roberts Split", body.format(a="Tom Hanks", b="Julia Roberts"))
+    clusterer = StoryClusterer(threshold=0.05)  # a bar any two such texts pass
+    first, second = clusterer.assign("one", one)[0], clusterer.assign("two", two)[0]
+    assert first.people and second.people and not set(first.people) & set(second.people)
+    assert first.story_id != second.story_id
+
+
+def test_an_article_naming_other_people_than_the_claim_opens_its_own_story() -> None:
+    # Its people must agree with the claim's (and with most members'), whatever the words say.
+    clusterer = StoryClusterer()
+    clusterer.add(replace(entry_for("a", SAGA[0]), people=("lyra dunmore",)))
+    clusterer.add(replace(entry_for("b", SAGA[0]), key="b", people=("lyra dunmore",)))
+    assert clusterer.story_of("a") == clusterer.story_of("b")
+    joined, _ = clusterer.add(replace(entry_for("c", SAGA[0]), key="c", people=("someone else",)))
+    assert joined.story_id != clusterer.story_of("a")
+
+
+# One couple over six weeks: each article bridges the one before and the one after.
+SAGA = [
+    Article("custody", "Lyra Dunmore And Silas Okoro Reach Custody Agreement",
+            "Lyra Dunmore and Silas Okoro have reached a custody agreement for their two children, court "
+            "documents show. The former couple will share joint legal and physical custody, and neither will pay "
+            "child support. The agreement was signed by a judge in Los Angeles on Monday.", date="2023-03-01"),
+    Article("custody-wedding", "Lyra Dunmore Plans Wedding Weeks After Custody Agreement With Silas Okoro",
+            "Weeks after signing a custody agreement with Silas Okoro that gives them joint legal and physical "
+            "custody of their two children, Lyra Dunmore is planning a wedding. Dunmore and Okoro are said to be "
+            "getting remarried in a small ceremony on a vineyard in Napa, with their children as flower girls.",
+            date="2023-03-12"),
+    Article("wedding", "Lyra Dunmore And Silas Okoro Remarry In Napa Vineyard Ceremony",
+            "Lyra Dunmore and Silas Okoro remarried in a small ceremony on a vineyard in Napa on Saturday. Their "
+            "children were flower girls, and the bride wore a lace gown with a long veil. Guests danced under "
+            "string lights until midnight.", date="2023-03-25"),
+    Article("wedding-baby", "Lyra Dunmore Pregnant After Napa Wedding To Silas Okoro",
+            "Lyra Dunmore is pregnant with her third child, weeks after remarrying Silas Okoro in a small vineyard "
+            "ceremony in Napa where the children were flower girls. The baby is due in the autumn, and Dunmore "
+            "shared an ultrasound photo on Instagram.", date="2023-04-10"),
+    Article("baby", "Lyra Dunmore Shares Ultrasound Of Third Baby",
+            "Lyra Dunmore shared an ultrasound photo of her third baby on Instagram, writing that she is due in the "
+            "autumn. The actress said she has been craving pickles and ice cream, and that morning sickness kept "
+            "her off set for a week.", date="2023-04-20"),
+]
+
+
+def test_no_saga_chains_through_bridging_articles() -> None:
+    # Single-link joined all five (each scores well with its neighbour); a new article must agree with
+    # the story's claim and most of its members, so custody news, the wedding and the baby stay apart.
+    stories = _cluster(SAGA)
+    assert len({stories["custody"], stories["wedding"], stories["baby"]}) == 3
+    assert max(list(stories.values()).count(s) for s in stories.values()) <= 2
+
+
+BRAD = Article("brad", "Brad Pitt Secretly Engaged To Jennifer Aniston, Insider Says",
+               "Brad Pitt has secretly proposed to Jennifer Aniston, and she accepted a diamond ring during a beach "
+               "vacation, an unnamed insider claims. \"They can't wait to walk down the aisle,\" the source said, "
+               "adding that the pair are already planning a winter wedding and have told only their closest "
+               "friends.")
+
+
+def test_an_unrelated_rumour_opens_its_own_story_after_the_examples() -> None:
+    # It joined the Marisol Vance / Dex Harrow engagement fact-check (no person in common) and took its verdict.
+    clusterer = StoryClusterer()
+    _cluster(_read(EXAMPLES), clusterer)
+    entry, is_new = clusterer.assign("brad", BRAD)
+    assert is_new and set(entry.people) == {"brad pitt", "jennifer aniston"}
+
+
+def test_an_unrelated_rumour_keeps_the_fact_checked_story_apart_in_the_store(tmp_path: Path) -> None:
+    from truthmeter.pipeline import ingest_articles
+    from truthmeter.store import open_store
+
+    with open_store(str(tmp_path / "t.db")) as store:
+        truthmeter.ingest([EXAMPLES], store)
+        before = {s.id: s for s in store.list_stories(limit=100)}
+        report = ingest_articles([BRAD], store)
+        after = {s.id: s for s in store.list_stories(limit=100)}
+    assert (report.new_stories, report.updated_stories) == (1, 0)
+    (new,) = set(after) - set(before)
+    assert after[new].fact_check_rating is None and after[new].article_ids == ("brad",)
+    assert all(after[k].title == s.title and after[k].fact_check_rating == s.fact_check_rating
+               for k, s in before.items())
+
+
+def _hard_pairs() -> list[tuple[str, bool, Article, Article]]:
+    out = []
+    for line in HARD_PAIRS.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        a, b = (Article(f"{row['pair']}{s}", row[s]["title"], row[s]["body"], date=row[s]["date"]) for s in "ab")
+        out.append((row["kind"], bool(row["same_story"]), a, b))
+    return out
+
+
+def test_hard_pairs_precision_and_recall() -> None:
+    # Invented pairs (tests/data/hard_pairs.jsonl): one person's different events, a couple's news weeks
+    # apart, different people with the same kind of news (not one story); a tabloid rumour and a denial,
+    # a rumour and its debunk, one event told twice (one story). Each pair in a clusterer of its own.
+    pairs = _hard_pairs()
+    kinds = {kind for kind, _, _, _ in pairs}
+    assert len(pairs) >= 60 and len(kinds) == 6
+    joined = [len(set(_cluster([a, b]).values())) == 1 for _, _, a, b in pairs]
+    same = [s for _, s, _, _ in pairs]
+    tp = sum(j and s for j, s in zip(joined, same))
+    precision, recall = tp / sum(joined), tp / sum(same)
+    # Precision first (bench/cluster_quality.py tunes for it); the misses left are pairs whose people
+    # the name finder does not know, so the people check cannot tell them apart.
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+    # A couple's different news never chains into one story, whatever the finder knows.
+    assert not any(j for (kind, _, _, _), j in zip(pairs, joined) if kind == "same_couple_weeks_apart")

@@ -212,8 +212,8 @@ def store_rated(items: Iterable[RatedArticle | ParseError], store: "Store", *,  
         good = [x for x in chunk if isinstance(x, RatedArticle)]
         report.errors.extend(x for x in chunk if isinstance(x, ParseError))
         report.read += len(good)
-        update = service.plan(service.new_items(good)) if service and good else None
-        report.new += store.add(good, stories=update) if good else 0
+        # The story step runs inside the batch's write transaction: concurrent ingests take turns.
+        report.new += store.add(good, stories=service.batch_planner(good) if service else None) if good else 0
         if on_item:
             for x in chunk:
                 on_item(x)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["STOP_WORDS", "WEEKDAYS", "MONTHS", "NUMBER_WORDS", "first_names", "is_filler"]
+__all__ = ["STOP_WORDS", "WEEKDAYS", "MONTHS", "NUMBER_WORDS", "first_names", "one_names", "is_filler"]
 
 STOP_WORDS = frozenset("""a about above across after afterwards again against all almost alone along already
 also although always am among amongst an and another any anyhow anyone anything anyway anywhere are
@@ -55,6 +55,18 @@ def is_filler(token: str) -> bool:
 def first_names() -> frozenset[str]:
     """Common first names and one-name celebrities (lower case, accents folded), from the package's
     `first_names.txt`; words that are also calendar or function words are left out."""
-    text = resources.files("truthmeter").joinpath("first_names.txt").read_text(encoding="utf-8")
-    names = {w.lower() for line in text.splitlines() if not line.startswith("#") for w in line.split()}
+    names = {w.lower() for line in _name_lines() if not line.startswith("#") for w in line.split()}
     return frozenset(names - _FILLER)
+
+
+@lru_cache(maxsize=1)
+def one_names() -> frozenset[str]:
+    """Celebrities known by one name ("beyonce", "rihanna"): the `# one-name` section that ends
+    `first_names.txt`, so the one file stays the single gazetteer."""
+    lines = _name_lines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("# one-name")), len(lines))
+    return frozenset(w.lower() for line in lines[start + 1:] if not line.startswith("#") for w in line.split())
+
+
+def _name_lines() -> list[str]:
+    return resources.files("truthmeter").joinpath("first_names.txt").read_text(encoding="utf-8").splitlines()

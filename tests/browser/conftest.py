@@ -26,7 +26,7 @@ CHROMIUM = os.environ.get("TRUTHMETER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 EDITOR, PASSWORD = "editor", "correct horse battery staple"
-HOSTILE_PERSON = "Ottoline Quarrington"
+HOSTILE_PERSON = "Margaret Quarrington"  # a first name the people finder knows: it is precision first
 SCRIPT_TAG = "<script>window.__pwned=1</script>"
 IMG_TAG = '<img src=x onerror="window.__pwned=1">'
 HOSTILE = {

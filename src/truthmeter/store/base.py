@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -117,9 +117,14 @@ class OutletCount:
 class Store(Protocol):
     """A durable collection of rated articles, keyed by content hash."""
 
-    def add(self, items: Sequence[RatedArticle], stories: StoryUpdate | None = None) -> int:
+    def add(self, items: Sequence[RatedArticle],
+            stories: StoryUpdate | Callable[[], StoryUpdate] | None = None) -> int:
         """Store articles with their ratings, and `stories` rows with them, all or nothing; return
         how many articles were new.
+
+        `stories` may be a function that plans the rows: it is called inside the write transaction,
+        holding the database's write lock, so what it reads (the latest stories) is what it writes over;
+        concurrent ingests place their articles as if one ran after the other.
 
         An article whose content hash is already stored is skipped: its row and rating stay
         as they were.
@@ -132,6 +137,11 @@ class Store(Protocol):
 
     def story_links(self) -> Iterator[StoryLink]:
         """Every story member, in ingest order, streamed: what restores the clusterer."""
+        ...
+
+    def story_links_since(self, seq: int) -> Iterator[tuple[int, StoryLink]]:
+        """Story members of articles stored after ingest position `seq`, in ingest order, each with its
+        position: what another writer added since the clusterer last looked."""
         ...
 
     def unlinked(self, limit: int) -> list[StoredArticle]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -99,7 +99,8 @@ class SQLStore:
             self._desk = self._make_desk()
         return self._desk
 
-    def add(self, items: Sequence[RatedArticle], stories: StoryUpdate | None = None) -> int:
+    def add(self, items: Sequence[RatedArticle],
+            stories: StoryUpdate | Callable[[], StoryUpdate] | None = None) -> int:
         now = utc_now()
         articles: list[tuple[object, ...]] = []
         ratings: list[tuple[object, ...]] = []
@@ -115,10 +116,13 @@ class SQLStore:
             # and never an article without its rating or its story.
             self._dialect.begin(conn)
             try:
+                # Planned here, under the write lock and before this batch's articles are in, the
+                # stories are the latest: another ingest's batch is committed and seen, or waits.
+                update = stories() if callable(stories) else stories
                 new = conn.executemany(_INSERT_ARTICLE, articles).rowcount if articles else 0
                 conn.executemany(_INSERT_RATING, ratings)
-                if stories:
-                    story_sql.write_update(conn, stories, now)
+                if update:
+                    story_sql.write_update(conn, update, now)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -162,16 +166,19 @@ class SQLStore:
             return story_sql.known_hashes(conn, hashes)
 
     def story_links(self) -> Iterator[StoryLink]:
+        return (link for _, link in self.story_links_since(-1))
+
+    def story_links_since(self, seq: int) -> Iterator[tuple[int, StoryLink]]:
         # A page at a time, the lock taken per page: a generator must not hold the lock across its
         # yields, or other threads would wait on however slowly the caller consumes.
-        last = -1
+        last = seq
         while True:
             with self._db("cannot read stories") as conn:
                 page = story_sql.links_after(conn, last, _LINK_PAGE)
             if not page:
                 return
             last = page[-1][0]
-            yield from (link for _, link in page)
+            yield from page
 
     def unlinked(self, limit: int) -> list[StoredArticle]:
         with self._db("cannot read articles") as conn:

@@ -1,75 +1,65 @@
-"""Person names in news text, by rules: no pretrained NER model is available offline.
+"""Person names in news text, by rules anchored on a first-names gazetteer (no NER model offline).
 
-A name is a run of two or three capitalised words (particles such as "de" or "van" allowed inside),
-read from accent-folded text. Capitalised words that are not names are filtered by their shape
-and context, not by naming articles: stopwords, all-caps shouting, month/day names, words that also
-occur in lower case in the same text when capitalised only because they start a sentence or sit in
-a title-case headline, and a short list of words that are never part of a person's name (outlets,
-places, awards). Single-word mentions ("Odom", "Khloé", "Kardashian's") are resolved to a full name
-of the same text; variants of one name ("Zayn Mailk" / "Zayn Malik") are merged.
+Precision first: a missed name costs a story one clustering hint, a phrase taken for a person
+("Custody Drama", "Holy Spirit") joins unrelated stories and shows up in the story's people.
+
+* A full name is a run of 2-4 capitalised words that opens with a known first name
+  (`truthmeter/first_names.txt`; an honorific before it is dropped): "Brad Pitt", "Sarah Jessica
+  Parker", "Portia de Rossi". In prose a run stops at a word that cannot be in a name (stop, calendar,
+  outlet, place and headline words, a word the text also writes in lower case at a sentence start).
+* Headlines in Title Case or ALL CAPS capitalise every word, so there a name is a known first name
+  plus one plausible surname ("Brad Pitt Secretly Engaged" -> "brad pitt"), or a full name the text
+  names elsewhere ("Kim Kardashian West").
+* First names that are also words or places ("Will", "Mark", "Paris") start a name in prose only,
+  and in a headline only when the text names that person elsewhere.
+* Without a known first name, a run counts in prose only with context: a role word before it
+  ("actress Zhang Ziyi"), an age after it ("Zhang Ziyi, 43,"), or a surname of a full name of the same
+  text ("Nadia Harrow" after "Dex Harrow"). Royal titles name with one word ("Prince Harry").
+* A pair of capitalised words in prose whose second word the text also uses alone ("Lyra Dunmore
+  ... Dunmore and Okoro split", not "the Pistons") is a full name: news names a person in full, then
+  by surname.
+* A single word ("Kardashian said", "Khloé's") stands for the full name of the same text that ends
+  (else starts) with it; alone it is a person only for one-name celebrities ("Beyoncé").
+* Never people: runs inside a quoted title ("Lindqvist Living"), bylines and photo credits, outlet
+  names. Variants of one name ("Zayn Mailk" / "Zayn Malik") are merged.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from truthmeter.stories.people_words import (AMBIGUOUS, HEADLINE, HONORIFICS, NEVER, OUTLETS, PARTICLES, ROLES,
+                                              ROYAL, STOP, SURNAME_FIRSTS, SUFFIXES)
+from truthmeter.wordlists import first_names, one_names
+
 __all__ = ["find_people", "names_key"]
+
+_STOP = STOP  # cluster.py imports it from here
 
 # Combining marks (U+0300-U+036F) go after NFKD, so "Khloé" and "Khloe" are one name.
 _MARKS = re.compile("[\u0300-\u036f]")
 _QUOTES = re.compile("[’‘ʼ]")
-
-_PARTICLES = frozenset("de da di du del della der den van von le la bin al".split())
-_STOP = frozenset("""a about above after again against all also am an and any are as at be because been
-before being below between both but by can could did do does doing down during each even ever every
-few for from further had has have having he her here hers herself him himself his how i if in into is
-it its itself just let me might more most much must my myself never no nor not now of off on once only
-or other our ours out over own same she should so some such than that the their theirs them then there
-these they this those though through to too under until up upon very was we were what when where which
-while who whom why will with would yet you your yours yes oh ok okay hey wow dear why despite
-according while although however meanwhile plus per via amid among toward towards within without
-is isn't it's we're they're you're i'm he's she's that's what's don't can't won't didn't""".split())
-# Words that are never part of a person's name: calendar, outlets, places, media and award words.
-_NEVER = frozenset("""january february march april may june july august september october november
-december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
-saturday sunday people weekly magazine news online daily times post tonight gossip cop radar tmz
-hollywood instagram twitter facebook youtube snapchat tiktok netflix hulu hbo abc nbc cbs cnn fox bravo
-mtv awards award show shows season episode series festival hills street road avenue city county island
-beach park university college school hospital center centre records studios studio pictures
-entertainment network channel tv music film movie album single tour christmas thanksgiving easter
-valentine halloween god america american british english french london paris york angeles vegas
-francisco los las san santa new club house hall theatre theater museum bar restaurant hotel stadium
-arena cup bowl super globe globes grammy grammys oscar oscars emmy emmys vma vmas academy department
-police group process productions production home funeral research cancer worth net celebrity real
-housewives housewife actual best old female male rules life style love family baby wedding images
-getty reading continue click read more share related advertisement subscribe email view live
-palace castle chapel cathedral court gala fair enquirer press bros diaries week story stories girls
-lies wars war eye theory association article company resort minister envoy nation upper role
-actress actor things minds raider eagles patriots cavaliers lakers league united national states
-kingdom emirates republican democratic convention committee foundation institute agency office st six
-guild cancel play last
-instagram's insider insiders source sources report reports reportedly rep reps breaking exclusive
-shocking update watch photos photo video videos pics pic inc llc ltd co corp""".split())
-# A name does not start with an everyday word: "Big Little Lies", "Mean Girls", "Good Morning".
-_NOT_FIRST = frozenset("""big little good bad black white red blue green mean one two first last full
-special prime true material quiet almost independent walking wonder supporting happens heart bride
-salt grand world fashion horror crime teen queer infinity fifty night day late early old young
-happy dear sweet royal modern super top hot cool great grey gray dark bright golden silver
-rolling""".split())
-# Titles before a name: "Director Lena Moravec" names Lena Moravec.
-_TITLES = frozenset("""mr mrs ms miss dr sir dame president director producer judge senator sen
-gov governor singer actor actress rapper star host model officer detective coach captain ceo chef dj
-pastor reverend rev father mother sister brother uncle aunt cousin pal husband wife boyfriend
-girlfriend fiance fiancee ex designer writer author comedian""".split())
-
+_DQUOTES = re.compile("[“”„‟″]")
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'\-]*")
-_CAP_RUN = re.compile(r"[A-Z][\w'\-]*(?:[ \t]+(?:[a-z]{1,4}[ \t]+)?[A-Z][\w'\-]*)*")
 _WORDS = re.compile(r"[A-Za-z][\w'\-]*")
+# A token: an abbreviation with its dot ("Mr.", "J."), else a word.
+_TOKEN = re.compile(r"(?:Mr|Mrs|Ms|Dr|Jr|Sr|St|MR|MRS|MS|DR|JR|SR)\.|[A-Z]\.(?=[ \t]+[A-Z])|[A-Za-z][\w'\-]*")
 _POSSESSIVE = re.compile(r"'s?$")
+_QUOTED = re.compile(r'"([^"\n]{1,80})"')
+# A byline or photo credit names the writer or photographer, not someone in the story.
+_CREDIT_WORDS = frozenset("by photo photos image images credit credits".split())
+_CREDIT = re.compile(r"[ \t]*(?:by|photo|photos|image|images|credit|credits)\b[ \t:]*$", re.I)
+_BREAK = re.compile(r"\n|[ \t]{2,}|[.!?]+[\"')\]]*[ \t]+")
+_ABBREV = re.compile(r"(?:\b[A-Z]|\bMrs?|\bMs|\bDr|\bSt|\bJr|\bSr)$")
+# "the Pistons", "on Fox": a team, show or network, not a person's surname standing alone.
+_DETERMINED = re.compile(r"\b(?:the|a|an|of|in|at|on|for|from|by|with|to|into|via|The|A|An)[ \t]+$")
+_AGE = re.compile(r",[ \t]*\d{1,3}[ \t]*,")
+
+FULL, SINGLE, TITLED = "full", "single", "titled"
 
 
 def _fold(text: str) -> str:
@@ -86,115 +76,352 @@ def names_key(name: str) -> str:
 
 
 @dataclass
+class _Word:
+    key: str  # folded lower case, possessive and dots gone
+    pos: int
+    poss: bool  # "Harrow's": a possessive ends a name
+    shout: bool  # "SECRET" in a mixed-case line: emphasis, not a name
+
+
+@dataclass
+class _Run:
+    """Capitalised words joined by spaces (or a particle) only, with what surrounds them."""
+    words: list[_Word]
+    headline: bool  # in a Title Case or ALL CAPS line
+    opens: bool  # the first word opens a sentence: capitalised for its position
+    cue: bool  # a role word before ("actress") or an age after (", 34,")
+
+
+@dataclass
 class _Mention:
-    words: tuple[str, ...]  # keys of the name's words
-    pos: int  # character offset, for first-appearance order
-    weak: bool  # from a title-case line or an over-long run: confirmed by other mentions only
+    words: tuple[str, ...]
+    pos: int
+    kind: str  # FULL, SINGLE (resolved against full names) or TITLED ("Mr Pitt": resolved only)
+    headline: bool = False
 
 
-def _title_case_lines(text: str) -> list[tuple[int, int]]:
-    """Spans of short lines whose content words are mostly capitalised (headlines, titles)."""
-    spans, start = [], 0
-    for line in text.split("\n"):
-        words = [w for w in _WORDS.findall(line) if w.lower() not in _STOP]
-        if 3 <= len(words) <= 30 and sum(w[0].isupper() for w in words) >= 0.75 * len(words):
-            spans.append((start, start + len(line)))
-        start += len(line) + 1
+@dataclass
+class _Known:
+    fulls: list[tuple[str, ...]] = field(default_factory=list)  # longest first
+    surnames: frozenset[str] = frozenset()
+    parts: frozenset[str] = frozenset()
+    prose_firsts: frozenset[str] = frozenset()  # first words of the names found outside headlines
+
+
+@dataclass
+class _Text:
+    lower: frozenset[str]  # words the text writes in lower case
+    firsts: frozenset[str]
+    runs: list[_Run]
+    echo: frozenset[str] = frozenset()  # capitalised words standing alone in prose ("Dunmore said")
+
+
+def _line_kind(line: str) -> tuple[bool, bool]:
+    """(headline, all caps) for one line: mostly capitalised content words, or shouting throughout."""
+    words = _WORDS.findall(line)
+    long = [w for w in words if len(w) > 1]
+    caps = len(long) >= 2 and sum(w.isupper() for w in long) >= 0.8 * len(long)
+    content = [w for w in words if w.lower() not in STOP]
+    title = 3 <= len(content) <= 30 and sum(w[0].isupper() for w in content) >= 0.9 * len(content)
+    return caps or title, caps
+
+
+def _quoted_titles(text: str) -> list[tuple[int, int]]:
+    """Spans of short quoted Title Case phrases: titles of shows, films, songs."""
+    spans = []
+    for m in _QUOTED.finditer(text):
+        words = [w for w in _WORDS.findall(m.group(1)) if w.lower() not in STOP]
+        if words and len(words) <= 8 and all(w[0].isupper() for w in words):
+            spans.append(m.span())
     return spans
-
-
-def _name_word(word: str, *, careful: bool, lower_seen: frozenset[str]) -> str | None:
-    """The key of a capitalised word that can be part of a name, else None.
-
-    `careful`: capitalised for its position (sentence start, headline), so a word the text also
-    uses in lower case is an ordinary word there.
-    """
-    key = _POSSESSIVE.sub("", word.lower()).strip("'-")
-    if len(key) < 2 or key in _STOP or key in _NEVER:
-        return None
-    if len(word) >= 3 and word.isupper():  # "PEOPLE", "SHOCKING": shouting, not names
-        return None
-    if careful and key in lower_seen:
-        return None
-    return key
 
 
 def _starts_sentence(text: str, offset: int) -> bool:
     """Whether `offset` opens a sentence or line (past spaces, quotes and brackets)."""
     i = offset - 1
-    while i >= 0 and text[i] in " \t'\"([":
+    while i >= 0 and text[i] in " \t'\"([-*":
         i -= 1
     return i < 0 or text[i] in ".!?:;\n|"
 
 
-def _split_run(run: str, offset: int, text: str, lower_seen: frozenset[str], weak: bool
-               ) -> list[_Mention]:
-    """Cut one capitalised run at the words that cannot be in a name."""
-    out: list[_Mention] = []
-    current: list[str] = []
-    careful = _starts_sentence(text, offset)
-    start = offset
+def _cue(text: str, start: int, end: int) -> bool:
+    """A role word just before ("her husband Dex") or an age just after ("Dex, 41,")."""
+    before = re.search(r"([A-Za-z\-]+),?[ \t]+$", text[max(0, start - 30):start])
+    return bool(before and before.group(1).lower() in ROLES) or bool(_AGE.match(text, end))
+
+
+def _word(raw: str, pos: int, caps_line: bool) -> _Word:
+    low = raw.lower().rstrip(".")
+    poss = low.endswith(("'s", "'"))
+    key = _POSSESSIVE.sub("", low).strip("'-")
+    return _Word(key, pos, poss, not caps_line and len(raw) >= 3 and raw.isupper())
+
+
+def _line_runs(text: str, start: int, end: int, titles: list[tuple[int, int]]) -> list[_Run]:
+    """The runs of capitalised words in one segment of a line."""
+    headline, caps = _line_kind(text[start:end])
+    runs: list[_Run] = []
+    current: list[tuple[str, int, int]] = []
 
     def close() -> None:
-        while current and current[-1] in _PARTICLES:
+        while current and not current[-1][0][0].isupper():  # a run ends on a capitalised word
             current.pop()
-        while len(current) > 1 and (current[0] in _TITLES or current[0] in _NOT_FIRST):
-            current.pop(0)
         if current:
-            out.append(_Mention(tuple(current), start, weak or len(current) > 3))
+            a, b = current[0][1], current[-1][2]
+            byline = current[0][0].lower() in _CREDIT_WORDS and not text[start:a].strip()
+            skip = byline or any(x <= a < y for x, y in titles) or _CREDIT.match(text[start:a])
+            if not skip:
+                words = [_word(raw, p, caps) for raw, p, _ in current]
+                runs.append(_Run(words, headline, _starts_sentence(text, a), _cue(text, a, b)))
         current.clear()
 
-    for match in _WORDS.finditer(run):
-        word = match.group()
-        low = word.lower()
-        if not word[0].isupper():
-            if low in _PARTICLES and current:
-                current.append(low)
-            else:  # "Sources say Harrow": a lower-case word between capitals ends a name
-                close()
-            careful = False
-            continue
-        key = _name_word(word, careful=weak or (careful and not current), lower_seen=lower_seen)
-        if key is None:
+    for m in _TOKEN.finditer(text, start, end):
+        raw, a = m.group(), m.start()
+        joined = bool(current) and text[current[-1][2]:a] in (" ", "\t")
+        if not joined:
             close()
+        if raw[0].isupper() or (current and raw in PARTICLES):
+            current.append((raw, a, m.end()))
+            if _POSSESSIVE.search(raw) and "'" in raw[-2:]:
+                close()
         else:
-            if not current:
-                start = offset + match.start()
-            current.append(key)
-            if _POSSESSIVE.search(word) and word.endswith(("'s", "'")):
-                close()  # "Odom's health": a possessive ends the name
-        careful = False
+            close()
     close()
+    return runs
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Lines, cut further at sentence ends and double spaces: scraped text often runs a headline
+    ("Read more  Pete Davidson Joins Machine Gun Kelly") into the prose on one line."""
+    spans, start = [], 0
+    for m in _BREAK.finditer(text):
+        if m.group()[0] == "." and _ABBREV.search(text[max(0, m.start() - 4):m.start()]):
+            continue  # "Mr. Pitt", "Michael J. Fox": no sentence end
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _prepare(text: str) -> _Text:
+    text = _DQUOTES.sub('"', _fold(text))
+    titles = _quoted_titles(text)
+    runs = [run for a, b in _segments(text) for run in _line_runs(text, a, b, titles)]
+    t = _Text(frozenset(_LOWER_WORD.findall(text)), first_names(), runs)
+    t.echo = frozenset(r.words[0].key for r in runs if len(r.words) == 1 and not r.headline
+                       and _nameish(r.words[0], True, t) and not _DETERMINED.search(text[max(0, r.words[0].pos - 6):r.words[0].pos]))
+    return t
+
+
+def _suffixed(key: str) -> bool:
+    """Shaped like an everyday word ("Secretly", "Relationship", "Revealed"), not a surname: read in
+    headlines, where every word is capitalised."""
+    return (any(key.endswith(s) and len(key) >= len(s) + 3 for s in SUFFIXES)
+            or (key.endswith("ed") and len(key) >= 6) or (key.endswith("ing") and len(key) >= 7))
+
+
+def _nameish(w: _Word, careful: bool, t: _Text) -> bool:
+    """Whether a capitalised word can be part of a name. `careful`: capitalised for its position
+    (a headline, a sentence start), so a word the text also writes in lower case is no name there."""
+    k = w.key
+    if len(k) < 2 or w.shout or not k[0].isalpha() or k in STOP or k in NEVER or k in HEADLINE:
+        return False
+    if k in ROLES or k in HONORIFICS or k in ROYAL or k in PARTICLES:
+        return False
+    if "-" in k and any(p in STOP or p in HEADLINE or p in NEVER for p in k.split("-")):
+        return False  # "Soon-To-Be", "Sing-Along"
+    return not careful or (k not in t.lower and not _suffixed(k))
+
+
+def _anchor(run: _Run, i: int, t: _Text) -> str | None:
+    """"strict" for a known first name, "weak" for one that is also a word or place, else None."""
+    w = run.words[i]
+    careful = run.headline or (i == 0 and run.opens)
+    if w.shout or (careful and w.key in t.lower):
+        return None
+    if w.key in AMBIGUOUS:
+        return "weak"
+    return "strict" if w.key in t.firsts else None
+
+
+def _strict_first(key: str, t: _Text) -> bool:
+    """A first name that is rarely a surname: after a surname it starts the next person."""
+    return key in t.firsts and key not in SURNAME_FIRSTS and key not in AMBIGUOUS
+
+
+def _prose_span(words: list[_Word], i: int, t: _Text, weak: bool = False) -> int:
+    """Words of the name that starts at `i` in prose: up to 4, particles and initials inside.
+    After a `weak` first name ("Rose", "Will") the name must be all the run holds: "Rose Gold-Tone
+    Hinge Bracelet" and "Will Receive $300" are no people."""
+    j, surname = i + 1, False
+    while j < len(words) and j - i < (2 if weak else 4) and not words[j - 1].poss:
+        w = words[j]
+        if w.key in PARTICLES or len(w.key) == 1:  # "Portia de Rossi", "Michael J. Fox"
+            if j + 1 < len(words) and _nameish(words[j + 1], False, t):
+                j += 1
+                continue
+            break
+        if w.key == "king" and (j + 1 == len(words) or not _nameish(words[j + 1], False, t)):
+            # "Stephen King", "Billie Jean King", "Martin Luther King Jr."
+            j += 1
+            break
+        if not _nameish(w, weak, t) or (surname and _strict_first(w.key, t)):
+            break  # not a name word, or a second person: "Brad Pitt Jennifer Aniston"
+        surname = surname or not _strict_first(w.key, t)
+        j += 1
+    while j - i > 1 and (words[j - 1].key in PARTICLES or len(words[j - 1].key) == 1):
+        j -= 1
+    if weak and j < len(words) and _nameish(words[j], False, t):
+        return 1
+    return j - i
+
+
+def _headline_span(words: list[_Word], i: int, t: _Text) -> int:
+    """Words of the name at `i` in a headline: a first name, perhaps a middle first name or
+    particles, and one surname; the next capitalised word is the headline's, not the name's."""
+    n = len(words)
+    ok = lambda k: k < n and not words[k - 1].poss and _nameish(words[k], True, t)  # noqa: E731
+    if ok(i + 1) and _strict_first(words[i + 1].key, t) and ok(i + 2) and not _strict_first(words[i + 2].key, t):
+        return 3  # "Sarah Jessica Parker"
+    k = i + 1
+    while k < n and words[k].key in PARTICLES and not words[k - 1].poss:
+        k += 1
+    if ok(k) and not _strict_first(words[k].key, t):
+        return k - i + 1
+    if ok(i + 1) and words[i + 1].key in SURNAME_FIRSTS:
+        return 2  # "Elton John"
+    return 1
+
+
+def _known_at(words: list[_Word], i: int, known: _Known) -> tuple[str, ...] | None:
+    """A full name the text names elsewhere, starting at `i` (the longest)."""
+    for full in known.fulls:
+        part = words[i:i + len(full)]
+        if len(part) == len(full) and tuple(w.key for w in part) == full \
+                and not any(w.poss for w in part[:-1]):
+            return full
+    return None
+
+
+def _anchored(run: _Run, i: int, weak: bool, t: _Text, known: _Known, out: list[_Mention]) -> int:
+    """The name opened by a first name at `i`; a weak first name needs a surname, in prose."""
+    key = run.words[i].key
+    if run.headline and (weak or key in known.prose_firsts):
+        # "Will", "Paris" in a headline: a name only where the text names them in full; "Khloe
+        # Defends ..." over a body naming Khloe Kardashian is that Khloe.
+        n = 1
+    else:
+        n = _headline_span(run.words, i, t) if run.headline else _prose_span(run.words, i, t, weak)
+    keys = tuple(w.key for w in run.words[i:i + n])
+    out.append(_Mention(keys, run.words[i].pos, FULL if n > 1 else SINGLE, run.headline))
+    return n
+
+
+def _titled(run: _Run, i: int, t: _Text, out: list[_Mention]) -> int:
+    """An honorific at `i`: "Sir Elton John" names Elton John, "Mr. Pitt" the Pitt of the text,
+    "Prince Harry" a royal (only before a first name: "King Kong" is none)."""
+    words, key = run.words, run.words[i].key
+    if i + 1 >= len(words) or words[i].poss:
+        return 1
+    anchor = _anchor(run, i + 1, t)
+    if key in HONORIFICS:
+        if not anchor and _nameish(words[i + 1], False, t):
+            out.append(_Mention((words[i + 1].key,), words[i].pos, TITLED))
+            return 2
+        return 1
+    span = _headline_span(words, i + 1, t) if run.headline else _prose_span(words, i + 1, t, anchor == "weak")
+    if anchor and (span == 1 or i + 1 + span < len(words)):  # "Queen Elizabeth Central Hospital"
+        out.append(_Mention((key, words[i + 1].key), words[i].pos, FULL))
+        return 2
+    return 1  # "First Lady Melania Trump": the name follows
+
+
+def _unanchored(run: _Run, i: int, cue: bool, t: _Text, known: _Known, out: list[_Mention]) -> int:
+    """Capitalised words with no first name: a full name only beside a surname of the text's
+    people ("Nadia Harrow") or, in prose, with a cue ("actress Zhang Ziyi"); else single words."""
+    words, j = run.words, i
+    while j < len(words) and j - i < 4:
+        careful = run.headline or (j == 0 and run.opens)
+        if not _nameish(words[j], careful, t) or (j > i and _anchor(run, j, t)):
+            break
+        j += 1
+        if words[j - 1].poss:
+            break
+    chunk = words[i:j]
+    if not chunk:
+        return 1
+    # "Nadia Harrow" after "Dex Harrow"; not "Machine Gun Kelly", nor "Given Jenner's" (a sentence
+    # start), nor in a headline.
+    pair = not run.headline and len(chunk) >= 2 and not chunk[0].poss and chunk[0].key not in known.parts
+    if pair and not (i == 0 and run.opens) and chunk[1].key in known.surnames:
+        out.append(_Mention((chunk[0].key, chunk[1].key), chunk[0].pos, FULL))
+        return 2
+    # "Lyra Dunmore and Silas Okoro have ... Dunmore and Okoro split": a full name, then its surname
+    # alone, is how news names someone whatever their first name.
+    if pair and len(chunk) == 2 and chunk[1].key in t.echo and chunk[1].key not in known.parts \
+            and chunk[0].key != chunk[1].key and _nameish(chunk[0], True, t):
+        out.append(_Mention((chunk[0].key, chunk[1].key), chunk[0].pos, FULL))
+        return 2
+    # A cue names the chunk if it is the whole name: "rapper Machine Gun Kelly" stops at "Kelly".
+    whole = j == len(words) or not _nameish(words[j], False, t)
+    if cue and whole and not run.headline and 2 <= len(chunk) <= 3 and not any(w.poss for w in chunk[:-1]):
+        out.append(_Mention(tuple(w.key for w in chunk), chunk[0].pos, FULL))
+    else:
+        out.extend(_Mention((w.key,), w.pos, SINGLE) for w in chunk)
+    return len(chunk)
+
+
+def _segment(run: _Run, t: _Text, known: _Known) -> list[_Mention]:
+    """The mentions in one run of capitalised words, left to right."""
+    out: list[_Mention] = []
+    words, i, cue = run.words, 0, run.cue
+    while i < len(words):
+        hit = _known_at(words, i, known)
+        key = words[i].key
+        if hit:
+            out.append(_Mention(hit, words[i].pos, FULL))
+            i += len(hit)
+        elif key in ROLES and not words[i].poss:  # "Director Lena Moravec", "Actress Zhang Ziyi"
+            i += 1
+            cue = True
+            continue
+        elif key in HONORIFICS or key in ROYAL:
+            i += _titled(run, i, t, out)
+        elif anchor := _anchor(run, i, t):
+            i += _anchored(run, i, anchor == "weak", t, known, out)
+        else:
+            i += _unanchored(run, i, cue, t, known, out)
+        cue = False
     return out
 
 
-def _mentions(text: str) -> list[_Mention]:
-    lower_seen = frozenset(_LOWER_WORD.findall(text))
-    headlines = _title_case_lines(text)
-    found: list[_Mention] = []
-    for match in _CAP_RUN.finditer(text):
-        start, end = match.span()
-        # A quoted run is the title of a show or song ("Lindqvist Living"), not a person.
-        quoted = text[start - 1:start] == '"' and text[end:end + 1] == '"'
-        weak = quoted or any(a <= start < b for a, b in headlines)
-        found.extend(_split_run(match.group(), match.start(), text, lower_seen, weak))
-    return found
+def _outlet(name: tuple[str, ...]) -> bool:
+    """An outlet or brand named like a person ("Marie Claire", "Louis Vuitton Cruise")."""
+    return any(name[:len(o)] == o for o in OUTLETS)
 
 
-def _canonical(names: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], tuple[str, ...]]:
+def _known_from(mentions: list[_Mention]) -> _Known:
+    fulls = {m.words for m in mentions if m.kind == FULL and not _outlet(m.words)}
+    return _Known(sorted(fulls, key=len, reverse=True),
+                  frozenset(f[-1] for f in fulls if f[0] not in ROYAL),
+                  frozenset(w for f in fulls for w in f),
+                  frozenset(m.words[0] for m in mentions if m.kind == FULL and not m.headline))
+
+
+def _canonical(names: dict[tuple[str, ...], int], firsts: frozenset[str]) -> dict[tuple[str, ...], tuple[str, ...]]:
     """Map each full name to its variant of record: a shorter form ("Kim Kardashian West" -> "Kim
-    Kardashian"), or the more frequent spelling of near-identical names (typos)."""
+    Kardashian", "Duchess Meghan" -> "Meghan Markle"), or the more frequent spelling of
+    near-identical names (typos)."""
     order = sorted(names, key=lambda n: (len(n), -names[n]))
     canon: dict[tuple[str, ...], tuple[str, ...]] = {}
     for name in order:
         target = name
         for kept in (k for k in order if canon.get(k) == k and k != name):
-            # "Kim Kardashian West", "Jada Pinkett Smith", or a stray word before: "Bless Joe Alwyn".
-            part = kept in (name[:len(kept)], name[-len(kept):]) or (name[0], name[-1]) == (kept[0], kept[-1])
-            if len(kept) < len(name) and part:
-                target = kept
-                break
-            if len(kept) == len(name) and _near(kept, name):
+            # "Jada Pinkett Smith" keeps her first name: a shorter form that drops it is a stray pair.
+            tail = name[-len(kept):] == kept and name[0] not in firsts
+            part = kept == name[:len(kept)] or tail or (name[0], name[-1]) == (kept[0], kept[-1])
+            royal = name[0] in ROYAL and len(name) == 2 and kept[0] == name[1] and kept[0] not in ROYAL
+            if (len(kept) < len(name) and part) or royal or (len(kept) == len(name) and _near(kept, name)):
                 target = kept
                 break
         canon[name] = target
@@ -207,45 +434,31 @@ def _near(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return same >= 1 and all(x == y or fuzz.ratio(x, y) >= 80 for x, y in zip(a, b))
 
 
-def _resolve(word: str, fulls: list[tuple[str, ...]]) -> tuple[str, ...] | None:
-    """The full name a single-word mention stands for: last or first name, else a near variant."""
-    for full in fulls:
-        if word in (full[0], full[-1]):
-            return full
-    best = max(fulls, key=lambda f: fuzz.ratio(word, f[-1]), default=None)
-    return best if best is not None and fuzz.ratio(word, best[-1]) >= 88 else None
-
-
-def _inside(words: tuple[str, ...], fulls: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Known full names that occur inside an unconfirmed run, in order."""
-    hits = []
-    for i in range(len(words)):
+def _resolve(m: _Mention, fulls: list[tuple[str, ...]], t: _Text) -> tuple[str, ...] | None:
+    """The full name a single word stands for: by surname, else by first name; alone, a one-name
+    celebrity ("Beyonce") the text does not write in lower case."""
+    word = m.words[0]
+    for index in (-1, 0):
         for full in fulls:
-            if words[i:i + len(full)] == full:
-                hits.append(full)
-    return hits
+            if full[index] == word:
+                return full
+    return (word,) if m.kind == SINGLE and word in one_names() and word not in t.lower else None
 
 
 def find_people(text: str) -> list[str]:
     """Canonical names ("khloe kardashian") of the people in `text`, in order of first appearance."""
-    mentions = _mentions(_fold(text))
-    strong = [m for m in mentions if not m.weak and len(m.words) >= 2]
-    # A text with no sentence-case names (a headline alone) trusts its title-case runs.
-    pool = strong or [m for m in mentions if 2 <= len(m.words) <= 3]
+    t = _prepare(text)
+    known = _known_from([m for run in t.runs for m in _segment(run, t, _Known())])
+    mentions = [m for run in t.runs for m in _segment(run, t, known)]
     counts: dict[tuple[str, ...], int] = {}
-    for m in pool:
-        counts[m.words] = counts.get(m.words, 0) + 1
-    canon = _canonical(counts)
+    for m in mentions:
+        if m.kind == FULL and not _outlet(m.words):
+            counts[m.words] = counts.get(m.words, 0) + 1
+    canon = _canonical(counts, t.firsts)
     fulls = sorted(set(canon.values()), key=lambda n: -counts.get(n, 0))
     first: dict[str, int] = {}
     for m in mentions:
-        if m.words in canon:
-            hits = [canon[m.words]]
-        elif len(m.words) == 1:
-            hit = _resolve(m.words[0], fulls)
-            hits = [hit] if hit else []
-        else:
-            hits = _inside(m.words, fulls) or [h for w in m.words if (h := _resolve(w, fulls))]
-        for hit in hits:
+        hit = canon.get(m.words) if m.kind == FULL else _resolve(m, fulls, t)
+        if hit:
             first.setdefault(" ".join(hit), m.pos)
     return sorted(first, key=first.__getitem__)

@@ -2,7 +2,9 @@
 the stories it touched, and hand the rows to the store to write with the article batch.
 
 The clusterer is restored from the stored links when the service starts, so ingesting articles one
-call at a time or all at once puts them in the same stories (up to the clusterer's ties).
+call at a time or all at once puts them in the same stories (up to the clusterer's ties). Each batch
+is planned inside the store's write transaction (`batch_planner`), after reading the links other
+writers stored since: two ingests into one database at once give the stories of one after the other.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import ast
 import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -73,7 +75,7 @@ class _Fresh:
 
 
 class StoryService:
-    """Online story assignment and rating over one store (the only writer while it runs).
+    """Online story assignment and rating over one store, alongside other writers.
 
     The members of stories it touched stay cached, so a story growing over many batches is read
     from the store once, not once per batch.
@@ -83,13 +85,42 @@ class StoryService:
                  cache_members: int = _CACHE_MEMBERS) -> None:
         self.store = store
         self.clusterer = clusterer if clusterer is not None else StoryClusterer()
-        self.clusterer.restore(entry_of(link) for link in store.story_links())
         self.report = PlanReport()
         self._cache_max = cache_members
         self._members: dict[str, list[Member]] = {}  # story id -> members, oldest first
         self._stances: dict[str, str] = {}  # content hash -> stance as stored
         self._verdicts: dict[str, StoryVerdict] = {}  # story id -> its latest verdict (saves stance work)
         self._next = _NEW_ORDER
+        self._seen = -1  # the ingest position of the latest stored link the clusterer has
+        self.catch_up()
+
+    def catch_up(self) -> int:
+        """Add the links stored since the last look (by another writer) to the clusterer, and forget the
+        cached members of stories they joined; how many were new here."""
+        touched: list[str] = []
+
+        def fresh() -> Iterator[Entry]:  # streamed: a first restore may read every stored link
+            for seq, link in self.store.story_links_since(self._seen):
+                self._seen = max(self._seen, seq)
+                # A member cached here (ours, or read after a catch-up) is in the clusterer already.
+                if link.content_hash not in self._stances:
+                    touched.append(link.story_id)
+                    yield entry_of(link)
+
+        self.clusterer.restore(fresh())
+        for story_id in set(touched):
+            self._members.pop(story_id, None)
+            self._verdicts.pop(story_id, None)
+        return len(touched)
+
+    def batch_planner(self, items: Sequence[RatedArticle]) -> Callable[[], StoryUpdate]:
+        """The story step of a batch, for `Store.add` to run under its write lock: catch up with other
+        writers, then place the articles not stored yet."""
+        return lambda: self._locked_plan(lambda: self.new_items(items))
+
+    def _locked_plan(self, items: Callable[[], Sequence[tuple[str, RatedArticle]]]) -> StoryUpdate:
+        self.catch_up()
+        return self.plan(items())
 
     def new_items(self, items: Sequence[RatedArticle]) -> list[tuple[str, RatedArticle]]:
         """The items not stored yet, each content once, in order, with their content hashes."""
@@ -150,13 +181,18 @@ class StoryService:
     def backfill(self, batch: int = 512) -> int:
         """Place stored articles that are in no story yet (stored before stories existed); how many."""
         done = 0
-        while items := self.store.unlinked(batch):
-            update = self.plan([(x.content_hash, x) for x in items])
-            if not update.links:  # nothing placed: stop rather than loop on the same articles
-                break
-            self.store.add([], stories=update)
-            done += len(update.links)
-        return done
+        while True:
+            placed: list[int] = []
+
+            def step() -> StoryUpdate:  # under the write lock, like a batch: another writer may backfill too
+                update = self._locked_plan(lambda: [(x.content_hash, x) for x in self.store.unlinked(batch)])
+                placed.append(len(update.links))
+                return update
+
+            self.store.add([], stories=step)
+            if not placed or not placed[0]:  # nothing placed: stop rather than loop on the same articles
+                return done
+            done += placed[0]
 
 
 def _place(digest: str, item: RatedArticle, entry: Entry, order: int) -> _Fresh:
