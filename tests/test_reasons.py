@@ -204,10 +204,10 @@ def test_signals_are_unchanged_and_reasons_only_when_asked() -> None:
 
 
 def test_story_signals_in_reader_words() -> None:
-    article = Signal("article", -1.2, text="Star splits (Gossip Mag): p_true 0.12, supports, weight 0.50 "
+    article = Signal("article", -1.2, text="Star splits (Gossip Mag): rated 3/10 (p_true 0.12), supports, weight 0.50 "
                                            "(reports the same story; anonymous sources only; outlet weight 0.80)")
     text = story_reason_text(article)
-    assert text.startswith("“Star splits” (Gossip Mag) reports the same story: the model rates it 1/10")
+    assert text.startswith("“Star splits” (Gossip Mag) reports the same story: the model rates it 3/10")
     assert "p_true" not in text and "outlet track record ×0.80" in text
     assert story_reason_text(Signal("fact_check", 5.0, text="Truth rating: 10 (Gossip Cop)")) == \
         "A fact-check by Gossip Cop rated it 10/10"

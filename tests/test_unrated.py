@@ -183,3 +183,13 @@ def test_replace_keeps_types() -> None:
     """A capped rating is an ordinary rating: dataclasses.replace round-trips it."""
     r = unrated("u").rating
     assert replace(r, truth_rating=7, verdict=Verdict.MOSTLY_TRUE).truth_rating == 7
+
+
+def test_a_story_is_only_as_firm_as_its_articles_earned_ratings() -> None:
+    # p_true 0.9 without evidence is shown as 7 (Mostly true): the story built on it says the same, not 9.
+    records = TrackRecords.from_counts([])
+    capped = member(1, 0.9, "The couple were seen at a party on Friday, and they looked happy together.", 7)
+    verdict = rate_story([capped], records)
+    assert (verdict.rating, verdict.verdict) == (7, Verdict.MOSTLY_TRUE)
+    (signal,) = verdict.signals
+    assert "rated 7/10 (p_true 0.90)" in (signal.text or "")

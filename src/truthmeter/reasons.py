@@ -421,7 +421,8 @@ def shown_signal(signal: Signal) -> bool:
 
 _FACT = re.compile(r"^Truth rating: (?P<r>\d+) \((?P<who>.*)\)$", re.S)
 _DEBUNK = re.compile(r"^Debunked, read as truth rating (?P<r>\d+): (?P<words>.*) \((?P<who>[^()]*)\)$", re.S)
-_ARTICLE = re.compile(r"^(?P<title>.*) \((?P<outlet>[^()]*)\): p_true (?P<p>[\d.]+), (?P<stance>\w+), "
+_ARTICLE = re.compile(r"^(?P<title>.*) \((?P<outlet>[^()]*)\): rated (?P<r>\d+)/10 \(p_true (?P<p>[\d.]+)\), "
+                      r"(?P<stance>\w+), "
                       r"weight (?P<w>[\d.]+) \((?P<rule>.*?); (?P<why>.*); outlet weight (?P<ow>[\d.]+)\)$", re.S)
 
 
@@ -439,7 +440,7 @@ def story_reason_text(signal: Signal) -> str:
     if signal.name == "articles":
         return text[:1].upper() + text[1:] if text else "The other articles"
     if signal.name == "article" and (m := _ARTICLE.match(text)):
-        rating = int(float(m["p"]) * 10 + 0.5)
+        rating = int(m["r"])
         title = f"{m['title']}…" if len(m["title"]) >= 90 else m["title"]  # verdict.py cuts titles at 90
         return (f"“{title}” ({m['outlet']}) {m['rule']}: the model rates it {rating}/10; it counts "
                 f"×{m['w']} ({m['why']}; outlet track record ×{m['ow']})")

@@ -2,8 +2,9 @@
 
 - With a fact-check (a published rating, or a debunk in the writer's own words, read as rating 1),
   the latest one's rating is the story's rating: a fact-checker has done what the model guesses at.
-- Otherwise the story rating is a weighted mean of the articles' probabilities that the claim is
-  true: an article supporting the claim gives its p_true; one contradicting it gives 1 - p_true,
+- Otherwise the story rating is a weighted mean of the articles' earned ratings (rating / 10: True
+  and False need evidence in an article's text): an article supporting the claim gives its rating; one
+  contradicting it gives 1 - rating,
   capped at 0.5, so a credible denial pulls the story down but a dubious article that happens to
   mention a denial never pushes it up. Unrelated articles are left out. Weights: on-the-record
   quotes up (1.5), anonymous-only sourcing down (0.5), a confirmation up (x1.2), times the outlet's
@@ -176,7 +177,10 @@ def _weighted(members: Sequence[Member], stances: dict[str, tuple[Stance, str]],
         stance = stances[m.content_hash][0]
         if m.fact_check is not None or stance is Stance.UNRELATED or m.truth_rating is None:
             continue  # an Unrated article has too little text to weigh in
-        p = m.p_true if stance is Stance.SUPPORTS else min(0.5, 1 - m.p_true)
+        # The rating the article earned (rating.py: True/False need evidence in its text), not its raw
+        # p_true: a story of unevidenced articles must not say True where each of them says Mostly true.
+        earned = m.truth_rating / 10
+        p = earned if stance is Stance.SUPPORTS else min(0.5, 1 - earned)
         parts.append((m, p, m.weight * records.weight(m.outlet_key)))
     total = sum(w for _, _, w in parts)
     if not parts or total <= 0:
@@ -191,5 +195,6 @@ def _article_signal(m: Member, p: float, w: float, total: float, stance: tuple[S
                     records: TrackRecords) -> Signal:
     why = evidence_weight(m.evidence)[1]
     return Signal("article", w / total * (10 * p - 5),
-                  text=f"{m.title[:90]} ({m.outlet or 'unknown outlet'}): p_true {m.p_true:.2f}, {stance[0].value}, "
+                  text=f"{m.title[:90]} ({m.outlet or 'unknown outlet'}): rated {m.truth_rating}/10 "
+                       f"(p_true {m.p_true:.2f}), {stance[0].value}, "
                        f"weight {w:.2f} ({stance[1]}; {why}; outlet weight {records.weight(m.outlet_key):.2f})")
