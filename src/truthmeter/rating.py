@@ -62,17 +62,10 @@ _TRUE_CUES = [(label, _cue(fam, label)) for fam, label in TOWARDS_TRUE]
 _FALSE_CUES = [(label, _cue(fam, label)) for fam, label in TOWARDS_FALSE]
 
 
-def evidence_for(doc: Doc, towards_true: bool) -> str | None:
-    """The first cue in the text that can earn True (or False), by its label; None when there is none.
-    Searches stop at the first match, on the Doc already built for the model: no new tokenising."""
-    for label, cue in _TRUE_CUES if towards_true else _FALSE_CUES:
-        if cue(doc) if callable(cue) else cue.search(doc.text):  # type: ignore[attr-defined]
-            return label
-    return None
-
-
 def evidence_span(doc: Doc, towards_true: bool) -> tuple[str, int, int] | None:
-    """`evidence_for` with where it is: (cue label, start, end) in `doc.text`."""
+    """The first cue in the text that can earn True (or False): (cue label, start, end) in `doc.text`;
+    None when there is none. Searches stop at the first match, on the Doc already built for the
+    model: no new tokenising."""
     for label, cue in _TRUE_CUES if towards_true else _FALSE_CUES:
         if callable(cue):
             found = cue(doc)
@@ -81,6 +74,12 @@ def evidence_span(doc: Doc, towards_true: bool) -> tuple[str, int, int] | None:
         elif m := cue.search(doc.text):  # type: ignore[attr-defined]
             return label, m.start(), m.end()
     return None
+
+
+def evidence_for(doc: Doc, towards_true: bool) -> str | None:
+    """`evidence_span`'s cue label only."""
+    found = evidence_span(doc, towards_true)
+    return found[0] if found else None
 
 
 def too_little_text(doc: Doc) -> Signal | None:

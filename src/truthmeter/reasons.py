@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from truthmeter.features.outlet import NAME as OUTLET
 from truthmeter.model.explain import to_signals
-from truthmeter.types import Signal
+from truthmeter.types import Signal, Verdict
 from truthmeter.wordlists import STOP_WORDS, first_names, is_filler
 
 if TYPE_CHECKING:
@@ -361,7 +361,7 @@ def gate_reasons(signals: Sequence[Signal], doc: "Doc", truth_rating: int | None
         return ()
     cue, a, b = found
     kind = cue_kind("sourcing.v1" if cue in _ANONYMOUS_CUES | _ON_RECORD_CUES else "denial.v1", cue)
-    verdict = "True" if truth_rating > TRUE_CAP else "False"
+    verdict = (Verdict.TRUE if truth_rating > TRUE_CAP else Verdict.FALSE).value
     return (Reason(kind, f"{_cue_label(kind, [cue])}: lets the text say {verdict}", 0.0,
                    (_sentence(doc.text, a, b),)),)
 

@@ -70,10 +70,12 @@ def test_desk_will_not_publish_an_unrated_story_without_a_rating(client: SyncCli
     assert '<span class="model-rating">-</span>' in client.get("/desk").text
     page = client.get(f"/desk/stories/{sid}").text
     assert 'value=""' in page and '<span class="model-rating">-</span>' in page
+    assert 'value="publish"' not in page and "Unrated: set a rating above before publishing." in page
     r = client.post(f"/api/stories/{sid}/publish", headers=auth_headers)
     assert (r.status_code, r.json()) == (409, {"detail": "an Unrated story needs an editor's rating before it is "
                                                          "published"})
     r = client.put(f"/api/stories/{sid}/rating", headers=auth_headers, json={"rating": 3, "note": "Checked."})
     assert r.status_code == 200 and r.json()["model_rating"] is None
+    assert 'value="publish"' in client.get(f"/desk/stories/{sid}").text  # rated now: the button is back
     assert client.post(f"/api/stories/{sid}/publish", headers=auth_headers).json()["final_rating"] == 3
     assert 'data-rating="3"' in client.get(f"/stories/{sid}").text
