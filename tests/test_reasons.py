@@ -233,3 +233,15 @@ def test_rate_jsonl_prints_reasons() -> None:
     kinds = [r["kind"] for r in row["reasons"]]
     assert "subject_prior" in kinds and "wording" in kinds
     assert row["signals"] and all(s["name"] for s in row["signals"])
+
+
+def test_a_title_case_headline_does_not_stretch_a_name() -> None:
+    from truthmeter.reasons import _people
+
+    article = Article(id="b", title="Jennifer Aniston Secretly Engaged To Brad Pitt, Insider Says",
+                      body="Jennifer Aniston and Brad Pitt are secretly engaged, an insider close to the couple "
+                           "claims. Khloé Defends nothing here; Khloé Kardashian said so and Kardashian agreed.")
+    people = _people(make_doc(article))
+    assert people["jennifer"] == people["aniston"] == "Jennifer Aniston"
+    assert people["brad"] == people["pitt"] == "Brad Pitt"
+    assert people["khloe"] == "Khloé Kardashian" and "secretly" not in people and "defends" not in people

@@ -174,28 +174,39 @@ def _people(doc: "Doc") -> dict[str, str]:
     """Folded name word -> the person it stands for, as written in the text ("Khloé Kardashian").
 
     A person is a run of capitalised words that opens with a known first name (the gazetteer); its
-    surname then names them wherever it stands alone ("Kardashian said"). One pass over the tokens
-    with set look-ups: a full name finder costs more than the rest of an explanation. A word the
-    text also uses in lower case ("will", "swift") is not a name.
+    surname then names them wherever it stands alone ("Kardashian said"). A run stops at a word the
+    text also writes in lower case, so a Title Case headline ("Jennifer Aniston Secretly Engaged")
+    does not swallow the words after the name, and of one first name's runs the shortest full name
+    wins ("Jennifer Aniston" over the headline's longer run). One pass with set look-ups: a full
+    name finder costs more than the rest of an explanation.
     """
     keys = [_fold(t) for t in doc.tokens]
     text, offsets, gazetteer = doc.text, doc.offsets, first_names()
-    cap = lambda i: text[offsets[i][0]:offsets[i][0] + 1].isupper()  # noqa: E731
-    owners: dict[str, list[str]] = {}
+    caps = [text[a:a + 1].isupper() for a, _ in offsets]
+    lower_seen = {k for k, c in zip(keys, caps) if not c}
+    found: dict[str, list[tuple[int, int]]] = {}  # first name -> its runs (start, end)
     for i, k in enumerate(keys):
-        if k not in gazetteer or not cap(i):  # the set look-up first: few tokens get further
+        if not caps[i] or k not in gazetteer or k in lower_seen:
             continue
         j = i + 1
-        while j < len(keys) and j <= i + _NAME_RUN and keys[j] not in STOP_WORDS and keys[j] not in gazetteer \
-                and cap(j):
-            j += 1
+        while j < len(keys) and j <= i + _NAME_RUN and caps[j] and keys[j] not in STOP_WORDS \
+                and keys[j] not in gazetteer and (j == i + 1 or keys[j] not in lower_seen):
+            j += 1  # the surname itself may be an everyday word ("Taylor Swift"): it names, not counts
+        found.setdefault(k, []).append((i, j))
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    # Of one first name's runs: a full name before a lone first name, then the surname the text
+    # repeats most ("Khloé Kardashian" over the headline's "Khloé Defends"), then the shortest.
+    pick = lambda r: (r[1] - r[0] > 1, counts[keys[r[1] - 1]], -(r[1] - r[0]))  # noqa: E731
+    owners: dict[str, set[str]] = {}
+    for i, j in (max(rs, key=pick) for rs in found.values()):
         shown = text[offsets[i][0]: offsets[j - 1][1]]
         for w in keys[i:j]:
-            owners.setdefault(w, []).append(shown)
-    lower_seen = {k for i, k in enumerate(keys) if k in owners and not cap(i)}
+            owners.setdefault(w, set()).add(shown)
     # A word shared by two people ("Kardashian" in Kim's and Khloé's names) stands for itself.
-    return {w: (p[0] if len(set(p)) == 1 else w.title()) for w, p in owners.items()
-            if w not in lower_seen and w not in STOP_WORDS}
+    return {w: (next(iter(p)) if len(p) == 1 else w.title()) for w, p in owners.items()
+            if w not in STOP_WORDS and w not in lower_seen}
 
 
 @lru_cache(maxsize=20_000)
