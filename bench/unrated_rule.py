@@ -19,8 +19,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ import numpy as np
 import truthmeter
 from truthmeter.features import make_doc
 from truthmeter.model import train
+from truthmeter.model.protocol import time_split
 from truthmeter.model.train import SHIPPED
 from truthmeter.model.evaluate import metrics
 from truthmeter.parse import extract_quotes
@@ -37,17 +36,6 @@ from truthmeter.types import Article, Verdict
 LENGTHS = (1, 2, 3, 5, 8, 12, 20, 30, 50)
 # The shipped recipe, calibrated on out-of-fold train scores (val is not used to choose here).
 CONFIG = replace(SHIPPED, calibrate_on="train")
-
-
-def time_split(path: Path) -> tuple[list[Article], list[Article]]:
-    """ARG train's oldest 80% and newest 20% by the rows' `time` (ties keep file order)."""
-    times = [json.loads(line)["time"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    articles = list(truthmeter.read(path))
-    if len(articles) != len(times) or not all(isinstance(a, Article) for a in articles):
-        sys.exit(f"{path}: expected one article per line")
-    order = sorted(range(len(articles)), key=lambda i: times[i])
-    cut = int(0.8 * len(order))
-    return [articles[i] for i in order[:cut]], [articles[i] for i in order[cut:]]
 
 
 def first_words(article: Article, n: int) -> Article:
@@ -122,7 +110,8 @@ def main() -> None:
     if not (arg / "train.jsonl").is_file() or not (arg / "val.jsonl").is_file():
         print(f"skipped: no ARG data at {arg} (train.jsonl, val.jsonl)")
         return
-    older, newer = time_split(arg / "train.jsonl")
+    # The development split of bench/baseline_gap.py: train's oldest 80% by date to fit, newest 20% to rate.
+    older, newer = time_split([a for a in truthmeter.read(arg / "train.jsonl") if isinstance(a, Article)])
     length_table(older, newer)
     cap_table([a for a in truthmeter.read(arg / "val.jsonl") if isinstance(a, Article)])
 

@@ -133,27 +133,18 @@ def test_false_without_evidence_is_capped_at_mostly_false() -> None:
     assert r.signals[0] == Signal("capped", 0.0, text=CAP_FALSE)
 
 
-@pytest.mark.parametrize("extra, cue", [
-    ('"We are thrilled to be back," Orlby said.', "named quote"),
-    ("A representative for the singer confirmed the dates.", "representative on record"),
-    ("Orlby told Variety the shows will be his last.", "told a named outlet"),
+@pytest.mark.parametrize("extra, cue, p_true, rating, verdict", [
+    ('"We are thrilled to be back," Orlby said.', "named quote", 0.91, 9, Verdict.TRUE),
+    ("A representative for the singer confirmed the dates.", "representative on record", 0.91, 9, Verdict.TRUE),
+    ("Orlby told Variety the shows will be his last.", "told a named outlet", 0.91, 9, Verdict.TRUE),
+    ("A source close to the singer says the tour is off.", "anonymous source", 0.04, 0, Verdict.FALSE),
+    ("His team denied the report.", "denial", 0.04, 0, Verdict.FALSE),
 ])
-def test_true_with_evidence_keeps_its_rating(extra: str, cue: str) -> None:
+def test_evidence_keeps_a_firm_rating(extra: str, cue: str, p_true: float, rating: int, verdict: Verdict) -> None:
     d = doc("Ivo Orlby Plans Lisbon Concerts", f"{PLAIN} {extra}")
-    assert evidence_for(d, towards_true=True) == cue
-    r = make_rating(0.91, 0.5, SIG, "m", d)
-    assert (r.truth_rating, r.verdict, r.signals) == (9, Verdict.TRUE, SIG)
-
-
-@pytest.mark.parametrize("extra, cue", [
-    ("A source close to the singer says the tour is off.", "anonymous source"),
-    ("His team denied the report.", "denial"),
-])
-def test_false_with_evidence_keeps_its_rating(extra: str, cue: str) -> None:
-    d = doc("Ivo Orlby Plans Lisbon Concerts", f"{PLAIN} {extra}")
-    assert evidence_for(d, towards_true=False) == cue
-    r = make_rating(0.04, 0.5, SIG, "m", d)
-    assert (r.truth_rating, r.verdict, r.signals) == (0, Verdict.FALSE, SIG)
+    assert evidence_for(d, towards_true=verdict is Verdict.TRUE) == cue
+    r = make_rating(p_true, 0.5, SIG, "m", d)
+    assert (r.truth_rating, r.verdict, r.signals) == (rating, verdict, SIG)
 
 
 def test_named_quote_is_evidence_from_the_parsed_quotes() -> None:

@@ -17,7 +17,8 @@ from truthmeter.features.cues import CUES
 from truthmeter.types import Label, Rating, Signal, Verdict
 
 __all__ = ["truth_rating", "verdict_for", "make_rating", "fact_check_rating", "VERDICT_CUTS", "MIN_WORDS",
-           "TRUE_CAP", "FALSE_FLOOR", "evidence_for", "evidence_span", "too_little_text"]
+           "TRUE_CAP", "FALSE_FLOOR", "UNRATED", "CAPPED", "GATE_SIGNALS", "evidence_for", "evidence_span",
+           "too_little_text"]
 
 # Lowest rating that earns each verdict, from the top.
 VERDICT_CUTS: tuple[tuple[int, Verdict], ...] = (
@@ -42,6 +43,9 @@ def verdict_for(rating: int) -> Verdict:
 # text; a True rating is 85% real at 1 word, 89% at 8, against an 81% base rate; AUC 0.64 at 1 word,
 # 0.81 at 8, 0.93 on the whole text.
 MIN_WORDS = 8
+# Names of the signals the verdict gate adds (weight 0): no rating, or a rating stopped short.
+UNRATED, CAPPED = "unrated", "capped"
+GATE_SIGNALS = frozenset({UNRATED, CAPPED})
 # Without evidence in the text, a rating stops here: 7 is the top of Mostly true, 3 the bottom of
 # Mostly false.
 TRUE_CAP, FALSE_FLOOR = 7, 3
@@ -58,28 +62,28 @@ def _cue(family: str, label: str) -> object:
     return next(m for name, m in CUES[family] if name == label)
 
 
-_TRUE_CUES = [(label, _cue(fam, label)) for fam, label in TOWARDS_TRUE]
-_FALSE_CUES = [(label, _cue(fam, label)) for fam, label in TOWARDS_FALSE]
+_TRUE_CUES = [(fam, label, _cue(fam, label)) for fam, label in TOWARDS_TRUE]
+_FALSE_CUES = [(fam, label, _cue(fam, label)) for fam, label in TOWARDS_FALSE]
 
 
-def evidence_span(doc: Doc, towards_true: bool) -> tuple[str, int, int] | None:
-    """The first cue in the text that can earn True (or False): (cue label, start, end) in `doc.text`;
-    None when there is none. Searches stop at the first match, on the Doc already built for the
-    model: no new tokenising."""
-    for label, cue in _TRUE_CUES if towards_true else _FALSE_CUES:
+def evidence_span(doc: Doc, towards_true: bool) -> tuple[str, str, int, int] | None:
+    """The first cue in the text that can earn True (or False): (cue family, cue label, start, end) in
+    `doc.text`; None when there is none. Searches stop at the first match, on the Doc already built
+    for the model: no new tokenising."""
+    for family, label, cue in _TRUE_CUES if towards_true else _FALSE_CUES:
         if callable(cue):
             found = cue(doc)
             if found:
-                return label, found[0][0], found[0][1]
+                return family, label, found[0][0], found[0][1]
         elif m := cue.search(doc.text):  # type: ignore[attr-defined]
-            return label, m.start(), m.end()
+            return family, label, m.start(), m.end()
     return None
 
 
 def evidence_for(doc: Doc, towards_true: bool) -> str | None:
     """`evidence_span`'s cue label only."""
     found = evidence_span(doc, towards_true)
-    return found[0] if found else None
+    return found[1] if found else None
 
 
 def too_little_text(doc: Doc) -> Signal | None:
@@ -87,16 +91,16 @@ def too_little_text(doc: Doc) -> Signal | None:
     words = len(doc.tokens)
     if words >= MIN_WORDS:
         return None
-    return Signal("unrated", 0.0, text=f"too little text to judge: {words} word{'' if words == 1 else 's'}")
+    return Signal(UNRATED, 0.0, text=f"too little text to judge: {words} word{'' if words == 1 else 's'}")
 
 
 def _earned(rating: int, doc: Doc) -> tuple[int, Signal | None]:
     """The rating the text earns: True and False need evidence in it, else they stop at 7 or 3."""
     if rating > TRUE_CAP and evidence_for(doc, towards_true=True) is None:
-        return TRUE_CAP, Signal("capped", 0.0, text=f"capped at {TRUE_CAP}: no on-the-record quote, named "
+        return TRUE_CAP, Signal(CAPPED, 0.0, text=f"capped at {TRUE_CAP}: no on-the-record quote, named "
                                                      "source or confirmation in the text")
     if rating < FALSE_FLOOR and evidence_for(doc, towards_true=False) is None:
-        return FALSE_FLOOR, Signal("capped", 0.0, text=f"capped at {FALSE_FLOOR}: no anonymous sourcing, denial "
+        return FALSE_FLOOR, Signal(CAPPED, 0.0, text=f"capped at {FALSE_FLOOR}: no anonymous sourcing, denial "
                                                         "or fact-check in the text")
     return rating, None
 

@@ -359,10 +359,10 @@ def gate_reasons(signals: Sequence[Signal], doc: "Doc", truth_rating: int | None
     """The verdict gate in a reader's words, weighing 0 (it moves the shown rating, not the score):
     no rating for too little text, a rating stopped at Mostly true/false, or the evidence in the text
     that lets a True or False verdict stand."""
-    from truthmeter.rating import FALSE_FLOOR, TRUE_CAP, evidence_span  # rating imports the features
+    from truthmeter.rating import FALSE_FLOOR, GATE_SIGNALS, TRUE_CAP, evidence_span  # rating imports the features
 
     for s in signals:
-        if s.name in ("unrated", "capped"):
+        if s.name in GATE_SIGNALS:
             kind = ReasonKind(s.name)
             return (Reason(kind, _LABELS[kind], 0.0, (s.text,) if s.text else ()),)
     if truth_rating is None or FALSE_FLOOR <= truth_rating <= TRUE_CAP:
@@ -370,8 +370,8 @@ def gate_reasons(signals: Sequence[Signal], doc: "Doc", truth_rating: int | None
     found = evidence_span(doc, towards_true=truth_rating > TRUE_CAP)
     if not found:
         return ()
-    cue, a, b = found
-    kind = cue_kind("sourcing.v1" if cue in _ANONYMOUS_CUES | _ON_RECORD_CUES else "denial.v1", cue)
+    family, cue, a, b = found
+    kind = cue_kind(family, cue)
     verdict = (Verdict.TRUE if truth_rating > TRUE_CAP else Verdict.FALSE).value
     return (Reason(kind, f"{_cue_label(kind, [cue])}: lets the text say {verdict}", 0.0,
                    (_sentence(doc.text, a, b),)),)

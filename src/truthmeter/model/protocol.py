@@ -16,12 +16,7 @@ import numpy as np
 from truthmeter.model.evaluate import ece
 from truthmeter.types import Article
 
-__all__ = ["time_split", "StockBaseline", "Interval", "Scored", "scored", "auc", "macro_f1", "article_text",
-           "auc_difference"]
-
-
-def article_text(a: Article) -> str:
-    return a.text
+__all__ = ["time_split", "StockBaseline", "Interval", "Scored", "scored", "auc", "macro_f1", "auc_difference"]
 
 
 def time_split(articles: Sequence[Article], fit_share: float = 0.8) -> tuple[list[Article], list[Article]]:
@@ -138,8 +133,8 @@ class StockBaseline:
             LogisticRegression(C=C, class_weight="balanced", max_iter=5000))
 
     def fit(self, articles: Sequence[Article]) -> "StockBaseline":
-        self.pipeline.fit([article_text(a) for a in articles], [1 - int(a.label or 0) for a in articles])
+        self.pipeline.fit([a.text for a in articles], [1 - int(a.label or 0) for a in articles])
         return self
 
     def p_true(self, articles: Sequence[Article]) -> np.ndarray:
-        return self.pipeline.predict_proba([article_text(a) for a in articles])[:, 1]
+        return self.pipeline.predict_proba([a.text for a in articles])[:, 1]

@@ -14,7 +14,7 @@ from truthmeter.newsroom.records import (ApiToken, AuditAction, AuditEntry, Corr
 from truthmeter.errors import StoreError
 from truthmeter.types import FactCheck, Story
 
-__all__ = ["Desk", "UnknownStory"]
+__all__ = ["Desk", "UnknownStory", "NothingToPublish"]
 
 
 class UnknownStory(StoreError):
@@ -23,6 +23,15 @@ class UnknownStory(StoreError):
     def __init__(self, story_id: str) -> None:
         self.story_id = story_id
         super().__init__(f"no story {story_id}")
+
+
+class NothingToPublish(StoreError, ValueError):
+    """The story is Unrated and no editor has rated it: a web layer answers 409. A ValueError too, as
+    callers of `publish` caught before it had its own type."""
+
+    def __init__(self, story_id: str) -> None:
+        self.story_id = story_id
+        super().__init__("an Unrated story needs an editor's rating before it is published")
 
 
 @runtime_checkable

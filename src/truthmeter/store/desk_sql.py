@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from truthmeter.errors import StoreError
 from truthmeter.newsroom.auth import check_user_name
-from truthmeter.newsroom.desk import UnknownStory
+from truthmeter.newsroom.desk import NothingToPublish, UnknownStory
 from truthmeter.newsroom.queue import UNRATED_AS, suspicion
 from truthmeter.newsroom.records import (ApiToken, AuditAction, AuditEntry, Correction, PublishedStory, QueueItem,
                                          Review, ReviewStatus, Session, Tip, User)
@@ -264,7 +264,7 @@ class SQLDesk:
             final = old.final_rating if old is not None and old.final_rating is not None else model
             if final is None:
                 # Nothing to publish: the model had too little to judge and no editor has rated it.
-                raise ValueError("an Unrated story needs an editor's rating before it is published")
+                raise NothingToPublish(sid)
             new = Review(story_id=sid, status=ReviewStatus.PUBLISHED, model_rating=model, final_rating=final,
                          final_verdict=verdict_for(final), note=None if old is None else old.note, editor=editor,
                          reviewed_at=now if old is None or old.reviewed_at is None else old.reviewed_at,

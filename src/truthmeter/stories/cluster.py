@@ -408,13 +408,14 @@ class StoryClusterer:
             return None
         rows = np.array(cands)
         scores = self._scores(entry, self._sigs[rows], self._vecs[rows], [self._people[i] for i in cands])
+        known = dict(zip(cands, scores.tolist()))
         best: dict[str, float] = {}
-        for i, score in zip(cands, scores.tolist()):
+        for i, score in known.items():
             story = self._story[i]
             best[story] = max(best.get(story, -1.0), score)
         # Only stories with one pair near the bar are worth checking member by member.
         near = sorted((s for s in best if best[s] >= self.threshold * _NEAR), key=best.__getitem__, reverse=True)
-        return self._agreed(entry, near[: self.max_stories])
+        return self._agreed(entry, near[: self.max_stories], known)
 
     def _people_agree(self, entry: Entry, rows: list[int]) -> np.ndarray:
         """Per member: True unless both it and the article name people and no person is shared. Stories
@@ -424,10 +425,11 @@ class StoryClusterer:
         own = _Cast.of(frozenset(entry.people))
         return np.array([not self._people[i] or own.shares(_Cast.of(self._people[i])) for i in rows], dtype=bool)
 
-    def _agreed(self, entry: Entry, stories: list[str]) -> str | None:
+    def _agreed(self, entry: Entry, stories: list[str], known: dict[int, float]) -> str | None:
         """The story the article agrees with best. A member agrees when it scores `threshold` or more and
         its people agree; the claim (the first article) must agree, and at least half of the members
-        compared (the claim and the latest ones), and the best mean score wins. Agreement with the claim
+        compared (the claim and the latest ones), and the best mean score wins. `known`: rows already
+        scored for this article. Agreement with the claim
         stops chains: an article about a couple's wedding that resembles one member about their custody
         news does not join a story whose claim is the custody news; the majority lets a member whose
         names the finder garbled not block the rest. Ties go to the older story: the same choice whatever
@@ -436,7 +438,12 @@ class StoryClusterer:
             return None
         samples = [self._sample(s) for s in stories]
         rows = [i for sample in samples for i in sample]
-        scores = self._scores(entry, self._sigs[rows], self._vecs[rows], [self._people[i] for i in rows])
+        # Most sampled members were candidates already: score only the rest.
+        missing = list(dict.fromkeys(i for i in rows if i not in known))
+        if missing:
+            fresh = self._scores(entry, self._sigs[missing], self._vecs[missing], [self._people[i] for i in missing])
+            known = {**known, **dict(zip(missing, fresh.tolist()))}
+        scores = np.array([known[i] for i in rows])
         agree = (scores >= self.threshold) & self._people_agree(entry, rows)
         ranked: list[tuple[float, int, str]] = []
         at = 0

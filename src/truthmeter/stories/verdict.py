@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Sequence
 
-from truthmeter.rating import truth_rating, verdict_for
+from truthmeter.rating import UNRATED, truth_rating, verdict_for
 from truthmeter.stories.evidence import DEBUNK_RATING, Evidence, content_words, stance_of
 from truthmeter.stories.outlets import TrackRecords
 from truthmeter.types import Article, FactCheck, Signal, Stance, Verdict
@@ -136,7 +136,7 @@ def rate_story(members: Sequence[Member], records: TrackRecords, previous: Story
             signals.append(Signal("articles", 0.0, text=f"the other articles alone would rate it {model_rating}/10"))
         return StoryVerdict(title, rating, verdict_for(rating), rating, tuple(signals), stances, key)
     if model_rating is None:
-        why = Signal("unrated", 0.0, text="no fact-check, and no article with enough text to judge takes a side")
+        why = Signal(UNRATED, 0.0, text="no fact-check, and no article with enough text to judge takes a side")
         return StoryVerdict(title, None, Verdict.UNRATED, None, (why,), stances, key)
     return StoryVerdict(title, model_rating, verdict_for(model_rating), None, tuple(article_signals), stances, key)
 

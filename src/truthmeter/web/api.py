@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from truthmeter import pipeline
 from truthmeter.errors import ParseError
 from truthmeter.model import TruthModel
+from truthmeter.newsroom.desk import NothingToPublish
 from truthmeter.newsroom.records import Review
 from truthmeter.newsroom.tips import send_tip
 from truthmeter.publish.stories import story_detail
@@ -167,7 +168,7 @@ def publish(store: StoreDep, editor: Editor, story_id: StoryId) -> Any:
     An Unrated story without an editor's rating cannot be published (409)."""
     try:
         return asdict(store.desk.publish(story_id, editor=editor))
-    except ValueError as exc:
+    except NothingToPublish as exc:
         raise HTTPException(409, str(exc)) from None
 
 

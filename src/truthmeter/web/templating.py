@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from truthmeter.publish.formats import out_of_ten
+from truthmeter.rating import GATE_SIGNALS
 from truthmeter.reasons import shown_signal, signal_label, story_reason_text
 from truthmeter.types import Signal, Verdict
 
@@ -148,7 +149,8 @@ def _environment() -> Environment:
     env.filters.update(when=when, http_url=http_url, verdict_class=verdict_class, signed=_signed,
                        out_of_ten=out_of_ten)
     env.globals.update(gauge=gauge, highlight=highlight, query_string=query_string, verdicts=list(Verdict),
-                       signal_label=signal_label, story_reason_text=story_reason_text, shown_signals=shown_signals)
+                       signal_label=signal_label, story_reason_text=story_reason_text, shown_signals=shown_signals,
+                       gate_signals=GATE_SIGNALS)
     return env
 
 
