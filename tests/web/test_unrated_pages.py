@@ -71,6 +71,7 @@ def test_desk_will_not_publish_an_unrated_story_without_a_rating(client: SyncCli
     page = client.get(f"/desk/stories/{sid}").text
     assert 'value=""' in page and '<span class="model-rating">-</span>' in page
     assert 'value="publish"' not in page and "Unrated: set a rating above before publishing." in page
+    assert "+0.00" not in page  # a weightless reason shows a bullet, not a number
     r = client.post(f"/api/stories/{sid}/publish", headers=auth_headers)
     assert (r.status_code, r.json()) == (409, {"detail": "an Unrated story needs an editor's rating before it is "
                                                          "published"})
