@@ -221,14 +221,14 @@ def test_output_formats(inputs: Inputs) -> None:
     assert [r[0] for r in rows[1:]] == [i["id"] for i in as_json]
     assert all(len(r) == len(CSV_FIELDS) for r in rows)
     table = invoke("rate", "--format", "table", *paths).stdout.splitlines()
-    assert table[0].split() == ["TITLE", "OUTLET", "RATING", "VERDICT"] and len(table) == 5
+    assert table[0].split() == ["TITLE", "OUTLET", "RATING", "VERDICT", "STORY"] and len(table) == 5
     assert "Ivo Orlby Joins The Cast Of Moonwater" in table[1] and "/10" in table[1]
     lines = jsonl(invoke("rate", "--format", "jsonl", *paths).stdout)
     assert lines == as_json
     # only failures: still a valid (empty) JSON array, and a table with its header
     empty = invoke("rate", "--format", "json", str(inputs.empty))
     assert empty.exit_code == 1 and json.loads(empty.stdout) == []
-    assert invoke("rate", str(inputs.empty)).stdout.split() == ["TITLE", "OUTLET", "RATING", "VERDICT"]
+    assert invoke("rate", str(inputs.empty)).stdout.split() == ["TITLE", "OUTLET", "RATING", "VERDICT", "STORY"]
 
 
 # ---- store commands ----

@@ -78,7 +78,7 @@ def test_desk_is_part_of_the_store(store: SQLStore) -> None:
     assert isinstance(store, Store) and isinstance(store.desk, Desk)
     assert isinstance(store.desk, SQLDesk) and (isinstance(store.desk, SQLiteDesk) != is_postgres(store))
     assert store.desk is store.desk
-    assert store.schema_version() == LATEST_VERSION == 5
+    assert store.schema_version() == LATEST_VERSION == 6
 
 
 # ---- editors, tokens, sessions ----

@@ -104,7 +104,9 @@ def truth_rating_of(p: float) -> int:
 def test_rated_seed_dicts(rated_seeds: list[RatedArticle]) -> None:
     d = rated_seeds[0].to_dict()
     assert {"id", "title", "outlet", "author", "date", "url", "source", "truth_rating", "p_true", "verdict",
-            "label", "is_fact_check", "fact_check_rating", "dataset_label", "model", "signals", "reasons"} == set(d)
+            "label", "is_fact_check", "fact_check_rating", "dataset_label", "model", "signals", "reasons",
+            "story_id", "story_rating", "story_verdict", "claim", "stance", "in_context"} == set(d)
+    assert d["story_id"] is None and d["in_context"] is None  # rated alone: no story
     assert d["reasons"][0]["kind"] == "fact_check"  # type: ignore[index]
     assert (d["truth_rating"], d["verdict"], d["is_fact_check"], d["fact_check_rating"]) == (10, "True", True, 10)
     assert d["source"] == str(SEED0) and d["model"] == "truthmeter-default"

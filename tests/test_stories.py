@@ -109,7 +109,7 @@ def test_migrates_a_v2_database_and_backfills_its_articles(backend: str, db_targ
             dialect.run_script(conn, sql)
         conn.execute("INSERT INTO schema_version (version) VALUES (2)")
     with open_store(db_target) as store:
-        assert store.schema_version() == LATEST_VERSION == 5
+        assert store.schema_version() == LATEST_VERSION == 6
         store.add(truthmeter.rate(list(truthmeter.read(SEED_FILES))))  # as a v2 ingest would have
         assert store.count_stories() == 0 and len(store.unlinked(10)) == 2
         report = truthmeter.ingest([], store)
@@ -282,7 +282,8 @@ def test_story_and_outlets_commands(db: str) -> None:
     checked = next(r for r in rows if r["fact_check_rating"] == 1)
     text = runner.invoke(main, ["story", checked["id"], "--db", db])
     assert text.exit_code == 0, text.output
-    for part in ("1/10 (False)", "Truth rating: 1", "contradicts", "on-the-record quotes:", "denials:",
+    for part in ("Claim: Marisol Vance is engaged to Dex Harrow — False 1/10", "Truth rating: 1", "contradicts",
+                 "this article is a fact-check rating the claim 1/10", "on-the-record quotes:", "denials:",
                  "completely made up"):
         assert part in text.stdout, part
     detail = json.loads(runner.invoke(main, ["story", checked["id"], "--format", "json", "--db", db]).stdout)

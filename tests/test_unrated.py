@@ -88,7 +88,7 @@ def test_migration_5_keeps_version_4_rows_and_allows_no_rating(db_target: str) -
     old stories table with foreign keys on would cascade-delete story_articles, fact-checks, reviews...)."""
     _make_v4(db_target)
     with open_store(db_target) as store:
-        assert store.schema_version() == LATEST_VERSION == 5
+        assert store.schema_version() == LATEST_VERSION == 6
         assert store.get("old1").rating.truth_rating == 9
         assert store.get_story("s1").story.story_rating == 9
         review = store.desk.review("s1")
@@ -165,7 +165,7 @@ def test_cli_shows_unrated(tmp_path: Path) -> None:
     table = runner.invoke(main, ["rate", "-"], input="ok\n")
     assert table.exit_code == 0, table.output
     row = table.output.splitlines()[1].split()
-    assert row == ["ok", "-", "-", "Unrated"]  # title, outlet, rating, verdict
+    assert row[:6] == ["ok", "-", "-", "Unrated", "-", "Unrated,"]  # title, outlet, rating, verdict, story
     line = runner.invoke(main, ["rate", "--format", "jsonl", "-"], input="ok\n").output
     d = json.loads(line)
     assert (d["truth_rating"], d["verdict"], d["signals"][0]["name"], d["signals"][0]["text"]) == (

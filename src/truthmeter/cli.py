@@ -129,10 +129,14 @@ def _write_shards(shards: Iterable[Shard], out_dir: str) -> int:
 @click.option("--out-format", type=click.Choice(["jsonl", "parquet"]), default=None,
               help="Shard format with --out (default: jsonl).")
 @blocksize_option
+@click.option("--stories/--no-stories", "grouped", default=True, show_default=True,
+              help="Group the articles into stories as `ingest` would, adding each one's story_id, story_rating, "
+                   "claim and stance (output comes once all input is read); --no-stories streams ratings as they "
+                   "come. The dask engine never groups.")
 @click.pass_context
 def rate(ctx: click.Context, paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: str | None,
          workers: int, engine: str, scheduler: str | None, out_dir: str | None, out_format: str | None,
-         blocksize: int | None) -> None:
+         blocksize: int | None, grouped: bool) -> None:
     """Rate articles in files, folders (recursive), '-' (stdin) or URLs; with --engine dask, on a Dask
     cluster, in the same order (or into shards with --out)."""
     if engine == "dask":
@@ -151,7 +155,7 @@ def rate(ctx: click.Context, paths: tuple[str, ...], fmt: str, model_dir: str | 
     _local_only(scheduler=scheduler, out=out_dir, out_format=out_format, blocksize=blocksize)
     model = pipeline.load_model(model_dir)
     stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers)
-    sys.exit(1 if _print_rated(stream, fmt) else 0)
+    sys.exit(1 if _print_rated(pipeline.in_stories(stream) if grouped else stream, fmt) else 0)
 
 
 @main.command()

@@ -23,11 +23,12 @@ from truthmeter.model import DEFAULT_MODEL_DIR, Metrics, TruthModel, metrics
 from truthmeter.reasons import explain_batch, fact_check_reason, gate_reasons
 from truthmeter.parse import parse
 from truthmeter.rating import fact_check_rating, make_rating
-from truthmeter.types import Article, Origin, RatedArticle, RawDocument
+from truthmeter.types import (Article, FactCheck, Origin, RatedArticle, RawDocument, Stance, Story, StoryContext,
+                              content_hash)
 
 T = TypeVar("T")
 
-__all__ = ["read", "submitted", "load_model", "rate", "rate_stream", "ingest", "ingest_articles", "store_rated",
+__all__ = ["read", "submitted", "load_model", "rate", "rate_stream", "in_stories", "ingest", "ingest_articles", "store_rated",
            "IngestReport", "evaluate", "calibrated_on"]
 
 
@@ -162,6 +163,62 @@ def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthMode
         while window:
             done, result = window.popleft()
             yield done, result.get()
+
+
+def in_stories(items: Iterable[RatedArticle | ParseError]) -> Iterator[RatedArticle | ParseError]:
+    """Rated articles grouped into stories, as `ingest` would group them, each with its story's verdict
+    on the claim and its stance (RatedArticle.story); nothing is kept afterwards.
+
+    A story's verdict can change with any later article, so errors pass through as they come and the
+    rated articles follow, in input order, once all input is read. They wait in a temporary folder
+    (a throwaway database and a spool file), not in memory.
+    """
+    import pickle
+    import tempfile
+
+    from truthmeter.store.sqlite import SQLiteStore
+    from truthmeter.stories.service import StoryService
+
+    size = int(settings.get("batch_size"))
+    with tempfile.TemporaryDirectory(prefix="truthmeter-rate-") as tmp, \
+            SQLiteStore(os.path.join(tmp, "stories.db")) as store, tempfile.TemporaryFile(dir=tmp) as spool:
+        service, count = StoryService(store), 0
+        for chunk in _batches(items, size):
+            good = [x for x in chunk if isinstance(x, RatedArticle)]
+            yield from (x for x in chunk if isinstance(x, ParseError))
+            if good:
+                store.add(good, stories=service.batch_planner(good))
+            for x in good:
+                pickle.dump(x, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            count += len(good)
+        spool.seek(0)
+        contexts = _StoryContexts(store)
+        for _ in range(count):
+            item: RatedArticle = pickle.load(spool)
+            yield replace(item, story=contexts.of(item))
+
+
+class _StoryContexts:
+    """Each stored article's story context, reading each story once."""
+
+    def __init__(self, store: "Store") -> None:  # noqa: F821
+        from truthmeter.stories.context import claim_text, in_context
+
+        self._store, self._claim, self._context = store, claim_text, in_context
+        self._links = {link.content_hash: link for link in store.story_links()}
+        self._stories: dict[str, tuple[Story, tuple[FactCheck, ...]]] = {}
+
+    def of(self, item: RatedArticle) -> StoryContext:
+        link = self._links[content_hash(item.article.title, item.article.body)]
+        if link.story_id not in self._stories:
+            stored = self._store.get_story(link.story_id)
+            assert stored is not None  # its link was just read
+            self._stories[link.story_id] = (stored.story, stored.fact_checks)
+        story, checks = self._stories[link.story_id]
+        stance, r = Stance(link.stance), item.rating
+        return StoryContext(story_id=story.id, story_rating=story.story_rating, story_verdict=story.verdict,
+                            claim=self._claim(story), stance=stance,
+                            in_context=self._context(story, checks, r.truth_rating, stance, r.fact_check_rating))
 
 
 @dataclass

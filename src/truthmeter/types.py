@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # reasons.py builds on these types; annotations only here
     from truthmeter.reasons import Reason
 
-__all__ = ["content_hash", "Origin", "RawDocument", "Quote", "Article", "Signal", "Verdict", "Label", "Rating", "RatedArticle",
-           "Stance", "FactCheck", "Story"]
+__all__ = ["content_hash", "Origin", "RawDocument", "Quote", "Article", "Signal", "Verdict", "Label", "Rating", "StoryContext", "RatedArticle",
+           "Stance", "FactCheck", "ClaimBasis", "Claim", "MAX_CLAIM_CHARS", "Story"]
 
 
 def content_hash(title: str, body: str) -> str:
@@ -132,11 +132,39 @@ class Rating:
 
 
 @dataclass(frozen=True)
+class StoryContext:
+    """The story a batch rated together put an article in: the story's verdict on its claim and the
+    article's stance toward it (the article's own rating stays its text-only estimate)."""
+
+    story_id: str
+    story_rating: int | None
+    story_verdict: Verdict
+    claim: str
+    stance: Stance
+    in_context: str  # "the text alone reads 3/10; the story is rated 10/10 by a Gossip Cop fact-check; ..."
+
+    @staticmethod
+    def fields(story: StoryContext | None) -> dict[str, object]:
+        """The output fields, None when the article was not rated in a story."""
+        if story is None:
+            return dict.fromkeys(("story_id", "story_rating", "story_verdict", "claim", "stance", "in_context"))
+        return {"story_id": story.story_id, "story_rating": story.story_rating,
+                "story_verdict": story.story_verdict.value, "claim": story.claim, "stance": story.stance.value,
+                "in_context": story.in_context}
+
+
+@dataclass(frozen=True)
 class RatedArticle:
     article: Article
     rating: Rating
+    # Set when articles were rated together (`rate` over several); keyword-only so subclasses add fields.
+    story: StoryContext | None = field(default=None, kw_only=True)
 
     def to_dict(self) -> dict[str, object]:
+        a, r = self.article, self.rating
+        return {**self._rated(), **StoryContext.fields(self.story)}
+
+    def _rated(self) -> dict[str, object]:
         a, r = self.article, self.rating
         return {
             "id": a.id, "title": a.title, "outlet": a.outlet, "author": a.author, "date": a.date,
@@ -180,6 +208,35 @@ class FactCheck:
                 "date": self.date, "wording": self.wording, "story_id": self.story_id}
 
 
+# A claim is one sentence: longer text is cut (automatic) or refused (an editor's).
+MAX_CLAIM_CHARS = 300
+
+
+class ClaimBasis(str, enum.Enum):
+    """Where a story claim's wording came from."""
+
+    HEADLINE = "headline"  # the first report's headline, cleaned
+    LEAD = "lead"  # the first report's lead sentence (its headline had no verb)
+    DEBUNK = "debunk"  # a debunk's words with the negation removed
+    EDITOR = "editor"  # written by an editor on the desk
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The claim a story is about (a plain sentence in the positive), who first reported it and when."""
+
+    text: str
+    basis: ClaimBasis
+    source: str | None = None  # content hash of the article it was read from
+    reported_by: str | None = None  # the outlet of the first report (never a debunk's)
+    reported_on: str | None = None  # that report's date
+    edited_by: str | None = None  # the editor who wrote it (basis EDITOR)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"text": self.text, "basis": self.basis.value, "reported_by": self.reported_by,
+                "reported_on": self.reported_on, "edited_by": self.edited_by}
+
+
 @dataclass(frozen=True)
 class Story:
     """Articles telling one story, rated together: a fact-check decides, else the weighted articles."""
@@ -197,9 +254,11 @@ class Story:
     last_date: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
+    claim: Claim | None = None  # None only for stories stored before claims existed
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "title": self.title, "article_ids": list(self.article_ids),
+        return {"id": self.id, "title": self.title, "claim": self.claim.to_dict() if self.claim else None,
+                "article_ids": list(self.article_ids),
                 "n_articles": len(self.article_ids), "outlets": list(self.outlets), "people": list(self.people),
                 "first_date": self.first_date, "last_date": self.last_date, "story_rating": self.story_rating,
                 "verdict": self.verdict.value, "fact_check_rating": self.fact_check_rating,

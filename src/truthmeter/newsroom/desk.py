@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 from truthmeter.newsroom.records import (ApiToken, AuditAction, AuditEntry, Correction, PublishedStory, QueueItem, Review,
                                          Session, Tip, User)
 from truthmeter.errors import StoreError
-from truthmeter.types import FactCheck, Story
+from truthmeter.types import Claim, FactCheck, Story
 
 __all__ = ["Desk", "UnknownStory", "NothingToPublish"]
 
@@ -84,6 +84,12 @@ class Desk(Protocol):
         earlier rating, the note and the time are kept (AuditAction.CORRECTION), else REVIEW and the
         status becomes REVIEWED. Raise UnknownStory ("no story ID") for an unknown story, ValueError
         for a rating outside 0-10 or a correction without a note."""
+        ...
+
+    def set_claim(self, story_id: str, text: str, *, editor: str) -> Claim:
+        """Rewrite the story's claim (AuditAction.CLAIM, with the previous wording); later articles never
+        replace an editor's claim. UnknownStory for an unknown story, ValueError for an empty claim or
+        one over MAX_CLAIM_CHARS characters."""
         ...
 
     def publish(self, story_id: str, *, editor: str) -> Review:

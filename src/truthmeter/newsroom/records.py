@@ -84,6 +84,7 @@ class AuditAction(enum.Enum):
     PUBLISH = "publish"
     UNPUBLISH = "unpublish"
     TIP = "tip"
+    CLAIM = "claim"  # an editor rewrote a story's claim
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from truthmeter.types import RatedArticle
 __all__ = ["Writer", "FORMATS", "writer_for", "out_of_ten"]
 
 CSV_FIELDS = ["id", "title", "outlet", "author", "date", "truth_rating", "p_true", "verdict", "label",
-              "is_fact_check", "fact_check_rating", "dataset_label", "source", "signals"]
+              "is_fact_check", "fact_check_rating", "dataset_label", "source", "signals", "story_id", "story_rating",
+              "claim", "stance"]
 
 
 def out_of_ten(rating: int | None, width: int = 0) -> str:
@@ -72,7 +73,7 @@ class Table(Writer):
         super().__init__(out)
         width = shutil.get_terminal_size((100, 20)).columns
         self.title_w = max(20, width - 44)
-        out.write(f"{'TITLE':<{self.title_w}}  {'OUTLET':<18}  {'RATING':>6}  VERDICT\n")
+        out.write(f"{'TITLE':<{self.title_w}}  {'OUTLET':<18}  {'RATING':>6}  {'VERDICT':<25}  STORY\n")
 
     def write(self, item: RatedArticle) -> None:
         a, r = item.article, item.rating
@@ -81,7 +82,11 @@ class Table(Writer):
         outlet = (a.outlet or "-")[:18]
         fc = " (fact-check)" if r.is_fact_check else ""
         rating = out_of_ten(r.truth_rating, 4)
-        self.out.write(f"{title:<{self.title_w}}  {outlet:<18}  {rating}  {r.verdict.value}{fc}\n")
+        # RATING and VERDICT are the text's own; STORY is the verdict on the claim of the story it is in.
+        story = "-" if item.story is None else (
+            f"{out_of_ten(item.story.story_rating)} {item.story.story_verdict.value}, {item.story.stance.value} "
+            f"({item.story.story_id})")
+        self.out.write(f"{title:<{self.title_w}}  {outlet:<18}  {rating}  {r.verdict.value + fc:<25}  {story}\n")
 
 
 FORMATS: dict[str, Callable[[TextIO], Writer]] = {"table": Table, "json": JsonArray, "jsonl": JsonLines, "csv": Csv}

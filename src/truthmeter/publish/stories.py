@@ -10,9 +10,11 @@ from truthmeter.publish.formats import out_of_ten
 from truthmeter.store.base import StoredStory
 from truthmeter.stories.evidence import find_evidence
 from truthmeter.stories.outlets import OutletRecord
+from truthmeter.stories.context import claim_line, claim_text, in_context, rated_by
 from truthmeter.types import Story
 
-__all__ = ["write_stories", "write_outlets", "story_detail", "describe_story", "STORY_FORMATS"]
+__all__ = ["write_stories", "write_outlets", "story_detail", "describe_story", "STORY_FORMATS", "claim_line",
+           "claim_text", "rated_by", "in_context"]
 
 STORY_FORMATS = ("table", "json", "jsonl")
 
@@ -31,18 +33,18 @@ def _cut(text: str, width: int) -> str:
 
 
 def write_stories(stories: Iterable[Story], fmt: str, out: TextIO) -> None:
-    """jsonl / json: Story.to_dict per story; table: headline, articles, outlets, dates, rating."""
+    """jsonl / json: Story.to_dict per story; table: claim, articles, outlets, dates, rating."""
     if fmt != "table":
         _dump((s.to_dict() for s in stories), fmt, out)
         return
     stories = list(stories)
     id_w = max([2, *(len(s.id) for s in stories)])  # whole ids: people copy them into `story ID`
     width = max(20, shutil.get_terminal_size((110, 20)).columns - 60 - id_w)
-    out.write(f"{'ID':<{id_w}}  {'HEADLINE':<{width}}  {'ART':>3}  {'OUTLETS':<20}  {'DATES':<21}  RATING\n")
+    out.write(f"{'ID':<{id_w}}  {'CLAIM':<{width}}  {'ART':>3}  {'OUTLETS':<20}  {'DATES':<21}  RATING\n")
     for s in stories:
         dates = s.first_date if s.first_date == s.last_date else f"{s.first_date}..{s.last_date}"
         fc = " (fact-checked)" if s.fact_check_rating is not None else ""
-        out.write(f"{s.id:<{id_w}}  {_cut(s.title, width):<{width}}  {len(s.article_ids):>3}  "
+        out.write(f"{s.id:<{id_w}}  {_cut(claim_text(s), width):<{width}}  {len(s.article_ids):>3}  "
                   f"{_cut(', '.join(s.outlets) or '-', 20):<20}  {dates or '-':<21}  "
                   f"{out_of_ten(s.story_rating, 2)} {s.verdict.value}{fc}\n")
     out.flush()
@@ -53,10 +55,12 @@ def story_detail(stored: StoredStory) -> dict[str, object]:
     articles, quotes, denials = [], [], []
     for item, stance in stored.members:
         a, r = item.article, item.rating
+        context = in_context(stored.story, stored.fact_checks, r.truth_rating, stance, r.fact_check_rating)
         articles.append({"id": a.id, "title": a.title, "outlet": a.outlet, "date": a.date, "url": a.url,
                          "truth_rating": r.truth_rating, "p_true": round(float(r.p_true), 4),
                          "verdict": r.verdict.value, "stance": stance.value, "is_fact_check": r.is_fact_check,
-                         "fact_check_rating": r.fact_check_rating, "content_hash": item.content_hash})
+                         "fact_check_rating": r.fact_check_rating, "content_hash": item.content_hash,
+                         "in_context": context})
         evidence = find_evidence(a)
         quotes += [{"article_id": a.id, "speaker": q.speaker, "text": q.text} for q in evidence.on_record]
         denials += [{"article_id": a.id, "text": d.text, "by": d.by, "quoted": d.quoted, "sentence": d.sentence}
@@ -69,15 +73,21 @@ def story_detail(stored: StoredStory) -> dict[str, object]:
 def describe_story(stored: StoredStory) -> str:
     d = story_detail(stored)
     s = stored.story
-    lines = [s.title, f"story {s.id}: {out_of_ten(s.story_rating)} ({s.verdict.value})"
+    reported = ""
+    if s.claim and (s.claim.reported_by or s.claim.reported_on):
+        reported = f"first reported by {s.claim.reported_by or 'an unnamed outlet'}" + (
+            f" on {s.claim.reported_on}" if s.claim.reported_on else "")
+    edited = f" (claim written by {s.claim.edited_by})" if s.claim and s.claim.edited_by else ""
+    lines = [claim_line(s) + edited, *([reported] if reported else []), f"headline: {s.title}",
+             f"story {s.id}: rated by {rated_by(s, stored.fact_checks)}"
              + (f", fact-check rating {s.fact_check_rating}" if s.fact_check_rating is not None else ""),
              "", "reasons (rating points towards true, relative to 5):"]
     lines += [f"  {x.weight:+.2f}  {x.name}" + (f"  {x.text}" if x.text else "") for x in s.signals]
     lines += ["", "articles:"]
     for a in d["articles"]:  # type: ignore[union-attr]
         fc = f", fact-check {a['fact_check_rating']}" if a["is_fact_check"] else ""
-        lines.append(f"  {a['id']}  {out_of_ten(a['truth_rating'], 2)}  {a['stance']:<11}  {a['outlet'] or '-'}  "
-                     f"{a['date'] or '-'}{fc}\n      {a['title']}")
+        lines.append(f"  {a['id']}  {a['stance']:<11}  {a['outlet'] or '-'}  {a['date'] or '-'}{fc}\n"
+                     f"      {a['title']}\n      {a['in_context']}")
     sections = (("fact-checks:", [f"  {f['rating']}/10 by {f['outlet'] or '-'} ({f['basis']}): {f['title']}"
                                   for f in d["fact_checks"]]),  # type: ignore[union-attr]
                 ("on-the-record quotes:", [f"  {q['speaker']}: “{_cut(q['text'], 160)}” [{q['article_id']}]"

@@ -65,6 +65,8 @@ class StoryLink:
     vector: bytes | None
     outlet_key: str | None
     evidence_json: str
+    claim: str | None = None  # the article's claim sentence (stories/claims.py); None before schema 6
+    claim_basis: str | None = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from truthmeter.store import desk_rows as decode
 from truthmeter.store import stories as story_sql
 from truthmeter.store.dialect import Connection
 from truthmeter.store.sqlutil import Row, check_page, chunks, marks, utc_now
-from truthmeter.types import FactCheck, Story
+from truthmeter.types import MAX_CLAIM_CHARS, Claim, ClaimBasis, FactCheck, Story
 
 if TYPE_CHECKING:
     from truthmeter.store.sqlstore import SQLStore
@@ -252,6 +252,23 @@ class SQLDesk:
                 self._audit(conn, editor, AuditAction.REVIEW, sid,
                             {"rating": rating, "model_rating": model, "note": text})
             return self._save(conn, new)
+
+    def set_claim(self, story_id: str, text: str, *, editor: str) -> Claim:
+        claim = " ".join((text or "").split())
+        if not claim:
+            raise ValueError("a claim needs some words")
+        if len(claim) > MAX_CLAIM_CHARS:
+            raise ValueError(f"a claim is at most {MAX_CLAIM_CHARS} characters (this one has {len(claim)})")
+        with self._write("cannot set claim") as conn:
+            sid = self._story_row(conn, story_id)["id"]
+            old = conn.execute("SELECT * FROM stories WHERE id = ?", (sid,)).fetchone()
+            conn.execute("UPDATE stories SET claim = ?, claim_basis = ?, claim_editor = ? WHERE id = ?",
+                         (claim, ClaimBasis.EDITOR.value, editor, sid))
+            self._audit(conn, editor, AuditAction.CLAIM, sid, {"previous": old["claim"], "claim": claim})
+            row = conn.execute("SELECT * FROM stories WHERE id = ?", (sid,)).fetchone()
+            found = story_sql.claim_from_row(row)
+            assert found is not None  # just written
+            return found
 
     def publish(self, story_id: str, *, editor: str) -> Review:
         with self._write("cannot publish") as conn:

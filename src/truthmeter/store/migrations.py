@@ -276,12 +276,26 @@ ALTER TABLE reviews_v5 RENAME TO reviews;
 CREATE INDEX reviews_status_changed ON reviews (status, changed_at);
 """
 
+# A story is about a claim: each article's own claim sentence (read with its body at ingest), and the
+# story's, with who first reported it; an editor's claim (claim_basis 'editor') is never replaced.
+_V6 = """
+ALTER TABLE story_articles ADD COLUMN claim TEXT;
+ALTER TABLE story_articles ADD COLUMN claim_basis TEXT;
+ALTER TABLE stories ADD COLUMN claim TEXT;
+ALTER TABLE stories ADD COLUMN claim_basis TEXT;
+ALTER TABLE stories ADD COLUMN claim_source TEXT;
+ALTER TABLE stories ADD COLUMN claim_by TEXT;
+ALTER TABLE stories ADD COLUMN claim_on TEXT;
+ALTER TABLE stories ADD COLUMN claim_editor TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
     (4, _V4),
     (5, _V5),
+    (6, _V6),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -223,10 +223,24 @@ ALTER TABLE stories ALTER COLUMN story_rating DROP NOT NULL;
 ALTER TABLE reviews ALTER COLUMN model_rating DROP NOT NULL;
 """
 
+# A story is about a claim: each article's own claim sentence (read with its body at ingest), and the
+# story's, with who first reported it; an editor's claim (claim_basis 'editor') is never replaced.
+_V6 = """
+ALTER TABLE story_articles ADD COLUMN claim TEXT;
+ALTER TABLE story_articles ADD COLUMN claim_basis TEXT;
+ALTER TABLE stories ADD COLUMN claim TEXT;
+ALTER TABLE stories ADD COLUMN claim_basis TEXT;
+ALTER TABLE stories ADD COLUMN claim_source TEXT;
+ALTER TABLE stories ADD COLUMN claim_by TEXT;
+ALTER TABLE stories ADD COLUMN claim_on TEXT;
+ALTER TABLE stories ADD COLUMN claim_editor TEXT;
+"""
+
 PG_MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
     (4, _V4),
     (5, _V5),
+    (6, _V6),
 ]

@@ -14,22 +14,26 @@ from truthmeter.store.base import (OutletCount, StoryLink, StoryMemberRow, Story
                                    signals_to_json)
 from truthmeter.store.dialect import SQLITE, Connection, Dialect
 from truthmeter.store.sqlutil import Row, chunks, marks
-from truthmeter.types import FactCheck, Story, Verdict
+from truthmeter.types import Claim, ClaimBasis, FactCheck, Story, Verdict
 
 __all__ = ["write_update", "known_hashes", "links_after", "members", "list_stories", "find_story_id",
-           "story_facts", "story_from_row", "fact_checks", "fact_check_from_row", "outlet_counts"]
+           "story_facts", "story_from_row", "claim_from_row", "fact_checks", "fact_check_from_row", "outlet_counts"]
 
 _UPSERT_STORY = """
-INSERT INTO stories (id, title, created_at, updated_at, story_rating, verdict, fact_check_rating, signals_json)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO stories (id, title, created_at, updated_at, story_rating, verdict, fact_check_rating, signals_json,
+                     claim, claim_basis, claim_source, claim_by, claim_on)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at,
     story_rating = excluded.story_rating, verdict = excluded.verdict,
-    fact_check_rating = excluded.fact_check_rating, signals_json = excluded.signals_json
+    fact_check_rating = excluded.fact_check_rating, signals_json = excluded.signals_json,
+    claim_source = excluded.claim_source, claim_by = excluded.claim_by, claim_on = excluded.claim_on,
+    claim = CASE WHEN stories.claim_basis = 'editor' THEN stories.claim ELSE excluded.claim END,
+    claim_basis = CASE WHEN stories.claim_basis = 'editor' THEN stories.claim_basis ELSE excluded.claim_basis END
 """
 _INSERT_LINK = """
 INSERT INTO story_articles (content_hash, story_id, stance, people_json, date, signature, vector, outlet_key,
-                            evidence_json)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            evidence_json, claim, claim_basis)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (content_hash) DO NOTHING
 """
 _UPSERT_FACT_CHECK = """
@@ -44,7 +48,13 @@ UPDATE stories SET last_seq = (SELECT MAX(a.seq) FROM story_articles sa JOIN art
 WHERE id = ?
 """
 _LINK_COLUMNS = ("sa.content_hash, sa.story_id, sa.stance, sa.people_json, sa.date, sa.signature, sa.vector, "
-                 "sa.outlet_key, sa.evidence_json")
+                 "sa.outlet_key, sa.evidence_json, sa.claim, sa.claim_basis")
+
+
+def _claim_columns(claim: Claim | None) -> tuple[object, ...]:
+    if claim is None:
+        return (None,) * 5
+    return (claim.text, claim.basis.value, claim.source, claim.reported_by, claim.reported_on)
 
 
 def write_update(conn: Connection, update: StoryUpdate, now: str) -> None:
@@ -52,11 +62,12 @@ def write_update(conn: Connection, update: StoryUpdate, now: str) -> None:
     conn.executemany(_UPSERT_STORY, [
         (s.id, s.title, now, now, None if s.story_rating is None else int(s.story_rating),
          s.verdict.value,
-         None if s.fact_check_rating is None else int(s.fact_check_rating), signals_to_json(s.signals))
+         None if s.fact_check_rating is None else int(s.fact_check_rating), signals_to_json(s.signals),
+         *_claim_columns(s.claim))
         for s in update.stories])
     conn.executemany(_INSERT_LINK, [
         (x.content_hash, x.story_id, x.stance, json.dumps(list(x.people), ensure_ascii=False), x.date,
-         x.signature, x.vector, x.outlet_key, x.evidence_json) for x in update.links])
+         x.signature, x.vector, x.outlet_key, x.evidence_json, x.claim, x.claim_basis) for x in update.links])
     conn.executemany("UPDATE story_articles SET stance = ? WHERE content_hash = ?",
                      [(stance, digest) for digest, stance in update.stances])
     conn.executemany(_UPSERT_FACT_CHECK, [
@@ -82,7 +93,8 @@ def _link(row: Row) -> StoryLink:
                      people=tuple(json.loads(row["people_json"])), date=row["date"],
                      signature=bytes(row["signature"]),
                      vector=None if row["vector"] is None else bytes(row["vector"]),
-                     outlet_key=row["outlet_key"], evidence_json=row["evidence_json"])
+                     outlet_key=row["outlet_key"], evidence_json=row["evidence_json"], claim=row["claim"],
+                     claim_basis=row["claim_basis"])
 
 
 def links_after(conn: Connection, seq: int, limit: int) -> list[tuple[int, StoryLink]]:
@@ -198,7 +210,16 @@ def story_from_row(row: Row, facts: dict[str, list[object]]) -> Story:
                  outlets=tuple(str(x) for x in facts.get("outlets", [])),
                  people=tuple(str(x) for x in facts.get("people", [])),
                  first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None,
-                 created_at=row["created_at"], updated_at=row["updated_at"])
+                 created_at=row["created_at"], updated_at=row["updated_at"], claim=claim_from_row(row))
+
+
+def claim_from_row(row: Row) -> Claim | None:
+    """The stored claim; None for a story stored before claims existed (it gets one when it grows)."""
+    if not row["claim"]:
+        return None
+    basis = ClaimBasis(row["claim_basis"])
+    return Claim(text=row["claim"], basis=basis, source=row["claim_source"], reported_by=row["claim_by"],
+                 reported_on=row["claim_on"], edited_by=row["claim_editor"] if basis is ClaimBasis.EDITOR else None)
 
 
 def fact_checks(conn: Connection, story_id: str) -> list[FactCheck]:

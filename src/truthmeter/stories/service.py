@@ -23,8 +23,9 @@ from truthmeter.store.base import Store, StoryLink, StoryMemberRow, StoryUpdate,
 from truthmeter.stories.cluster import Entry, StoryClusterer
 from truthmeter.stories.evidence import Evidence, find_evidence
 from truthmeter.stories.outlets import TrackRecords
-from truthmeter.stories.verdict import Member, StoryVerdict, fact_check_of, rate_story
-from truthmeter.types import RatedArticle, Story
+from truthmeter.stories.claims import claim_sentence
+from truthmeter.stories.verdict import Member, StoryVerdict, fact_check_of, is_debunk, rate_story
+from truthmeter.types import ClaimBasis, RatedArticle, Story
 
 __all__ = ["StoryService", "PlanReport", "encode_array", "decode_array", "entry_of"]
 
@@ -154,7 +155,7 @@ class StoryService:
             verdict = rate_story(members, records, self._verdicts.get(story_id))
             stories.append(Story(id=story_id, title=verdict.title, story_rating=verdict.rating,
                                  verdict=verdict.verdict, signals=verdict.signals,
-                                 fact_check_rating=verdict.fact_check_rating))
+                                 fact_check_rating=verdict.fact_check_rating, claim=verdict.statement))
             now = {m.content_hash: verdict.stances[m.content_hash][0].value for m in members}
             stances += [(m.content_hash, now[m.content_hash]) for m in old
                         if now[m.content_hash] != self._stances[m.content_hash]]
@@ -199,13 +200,18 @@ def _place(digest: str, item: RatedArticle, entry: Entry, order: int) -> _Fresh:
     a, r = item.article, item.rating
     evidence = find_evidence(a)
     date = entry.date or a.date
+    check = fact_check_of(a, digest, evidence)
+    # The claim is read here, while the body is at hand: the store keeps the sentence, not the body's view.
+    claim, basis = claim_sentence(a.title, a.body, entry.people,
+                                  debunk=is_debunk(check, bool(evidence.strong_denials())))
     member = Member(content_hash=digest, article_id=a.id, title=a.title, outlet=a.outlet, outlet_key=outlet_key(a),
                     date=date, order=order, p_true=float(r.p_true), truth_rating=r.truth_rating,
-                    people=tuple(entry.people), evidence=evidence, fact_check=fact_check_of(a, digest, evidence))
+                    people=tuple(entry.people), evidence=evidence, fact_check=check, claim=claim, claim_basis=basis)
     link = StoryLink(content_hash=digest, story_id=entry.story_id, stance="", people=tuple(entry.people), date=date,
                      signature=encode_array(entry.signature),
                      vector=None if entry.vector is None else encode_array(entry.vector),
-                     outlet_key=member.outlet_key, evidence_json=evidence.to_json())
+                     outlet_key=member.outlet_key, evidence_json=evidence.to_json(), claim=claim,
+                     claim_basis=basis.value)
     return _Fresh(member, link)
 
 
@@ -213,5 +219,6 @@ def _member(row: StoryMemberRow) -> Member:
     return Member(content_hash=row.link.content_hash, article_id=row.article_id, title=row.title, outlet=row.outlet,
                   outlet_key=row.link.outlet_key, date=row.link.date, order=row.seq, p_true=row.p_true,
                   truth_rating=row.truth_rating, people=row.link.people,
-                  evidence=Evidence.from_json(row.link.evidence_json), fact_check=row.fact_check)
+                  evidence=Evidence.from_json(row.link.evidence_json), fact_check=row.fact_check,
+                  claim=row.link.claim, claim_basis=ClaimBasis(row.link.claim_basis or ClaimBasis.HEADLINE.value))
 

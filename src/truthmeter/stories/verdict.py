@@ -22,11 +22,13 @@ from functools import cached_property
 from typing import Sequence
 
 from truthmeter.rating import UNRATED, truth_rating, verdict_for
+from truthmeter.stories.claims import claim_sentence
 from truthmeter.stories.evidence import DEBUNK_RATING, Evidence, content_words, stance_of
 from truthmeter.stories.outlets import TrackRecords
-from truthmeter.types import Article, FactCheck, Signal, Stance, Verdict
+from truthmeter.types import Article, Claim, ClaimBasis, FactCheck, Signal, Stance, Verdict
 
-__all__ = ["Member", "StoryVerdict", "fact_check_of", "chronological", "claim_of", "rate_story",
+__all__ = ["Member", "StoryVerdict", "fact_check_of", "chronological", "claim_of", "story_claim", "is_debunk",
+           "rate_story",
            "evidence_weight", "MAX_ARTICLE_SIGNALS"]
 
 MAX_ARTICLE_SIGNALS = 5
@@ -48,6 +50,8 @@ class Member:
     people: tuple[str, ...]
     evidence: Evidence
     fact_check: FactCheck | None = None
+    claim: str | None = None  # its claim sentence, read with its body at ingest (None: stored before)
+    claim_basis: ClaimBasis = ClaimBasis.HEADLINE
 
     # Computed once each: a story is re-rated every time it grows.
     @cached_property
@@ -58,6 +62,17 @@ class Member:
     @cached_property
     def denies(self) -> bool:
         return bool(self.evidence.strong_denials())
+
+    @cached_property
+    def debunks(self) -> bool:
+        return is_debunk(self.fact_check, self.denies)
+
+    @cached_property
+    def statement(self) -> tuple[str, ClaimBasis]:
+        """What it claims (or, a debunk, denies) as a positive sentence."""
+        if self.claim:
+            return self.claim, self.claim_basis
+        return claim_sentence(self.title, "", self.people, debunk=self.debunks)
 
     @cached_property
     def weight(self) -> float:
@@ -74,6 +89,7 @@ class StoryVerdict:
     signals: tuple[Signal, ...]
     stances: dict[str, tuple[Stance, str]]  # content hash -> stance and the rule behind it
     claim: str | None = None  # content hash of the article stating the claim
+    statement: Claim | None = None  # the claim as a sentence, who first reported it and when
 
 
 def fact_check_of(article: Article, digest: str, evidence: Evidence) -> FactCheck | None:
@@ -106,6 +122,24 @@ def claim_of(members: Sequence[Member]) -> Member | None:
     return min(plain or reports, key=_when) if reports else None
 
 
+def is_debunk(fact_check: FactCheck | None, denies: bool) -> bool:
+    """A fact-check rated below Mixed, or an article that denies: its headline denies the claim."""
+    return (fact_check is not None and fact_check.rating < 5) or denies
+
+
+def story_claim(members: Sequence[Member]) -> Claim:
+    """The claim the story's verdict is about: its first fact-check's (what the fact-checker rated; a
+    debunk's with the negation removed), else its first report's. Reported by the first article
+    that is not a debunk: a fact-checker denying a rumour did not report it."""
+    ordered = chronological(members)
+    first = next((m for m in ordered if m.fact_check is not None), ordered[0])
+    text, basis = first.statement
+    reporter = next((m for m in ordered if not m.debunks), None)
+    return Claim(text=text, basis=basis, source=first.content_hash,
+                 reported_by=reporter.outlet if reporter else None,
+                 reported_on=(reporter or first).date)
+
+
 def _latest_fact_checks(members: Sequence[Member]) -> list[FactCheck]:
     """Latest first: dated ones by date, undated ones count as older, ingest order breaks ties."""
     checked = [m for m in members if m.fact_check is not None]
@@ -123,6 +157,7 @@ def rate_story(members: Sequence[Member], records: TrackRecords, previous: Story
     checks = _latest_fact_checks(members)
     title = claim.title if claim else checks[-1].title  # the first fact-check's headline
     key = claim.content_hash if claim else None
+    statement = story_claim(members)
     known = previous.stances if previous and previous.claim == key and previous.title == title else {}
     topic = content_words(title, claim.people if claim else ())
     stances = {m.content_hash: known.get(m.content_hash) or stance_of(
@@ -134,11 +169,12 @@ def rate_story(members: Sequence[Member], records: TrackRecords, previous: Story
         signals = [*_fact_check_signals(checks)]
         if model_rating is not None:
             signals.append(Signal("articles", 0.0, text=f"the other articles alone would rate it {model_rating}/10"))
-        return StoryVerdict(title, rating, verdict_for(rating), rating, tuple(signals), stances, key)
+        return StoryVerdict(title, rating, verdict_for(rating), rating, tuple(signals), stances, key, statement)
     if model_rating is None:
         why = Signal(UNRATED, 0.0, text="no fact-check, and no article with enough text to judge takes a side")
-        return StoryVerdict(title, None, Verdict.UNRATED, None, (why,), stances, key)
-    return StoryVerdict(title, model_rating, verdict_for(model_rating), None, tuple(article_signals), stances, key)
+        return StoryVerdict(title, None, Verdict.UNRATED, None, (why,), stances, key, statement)
+    return StoryVerdict(title, model_rating, verdict_for(model_rating), None, tuple(article_signals), stances, key,
+                        statement)
 
 
 def _fact_check_signals(checks: list[FactCheck]) -> list[Signal]:
