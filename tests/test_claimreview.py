@@ -19,7 +19,7 @@ import pytest
 from truthmeter.newsroom.records import Correction, PublishedStory, Review, ReviewStatus
 from truthmeter.publish import claim_review, claim_review_for_story, claim_review_script, export_claimreview
 from truthmeter.publish.claimreview import AUTHOR_NAME, MODEL_EXPLANATION
-from truthmeter.types import Signal, Story, Verdict
+from truthmeter.types import Claim, ClaimBasis, Signal, Story, Verdict
 
 GOLDEN = Path(__file__).parent / "golden" / "claimreview.json"
 REGEN = os.environ.get("TRUTHMETER_REGEN_GOLDEN") == "1"  # read at import: the clean_env fixture drops it
@@ -28,11 +28,13 @@ HOSTILE = "</script><script>alert('x')</script> <!-- & \"Tom & Jerry\" > 'split'
 
 
 def story(sid: str = "s1", title: str = "Marisol Vantreece secretly split from Teodor Orlby",
-          rating: int = 8, verdict: Verdict = Verdict.MOSTLY_TRUE, first_date: str | None = "2024-04-28") -> Story:
+          rating: int = 8, verdict: Verdict = Verdict.MOSTLY_TRUE, first_date: str | None = "2024-04-28",
+          claim: Claim | None = None) -> Story:
+    """A story; without `claim`, one stored before claims existed (its headline stands in for it)."""
     return Story(id=sid, title=title, story_rating=rating, verdict=verdict, signals=(Signal("s", 0.5),),
                  article_ids=("a1", "a2"), outlets=("People",), people=("Marisol Vantreece",),
                  first_date=first_date, last_date="2024-04-30", created_at="2024-04-30T08:00:00+00:00",
-                 updated_at="2024-04-30T09:30:00+00:00")
+                 updated_at="2024-04-30T09:30:00+00:00", claim=claim)
 
 
 def published(s: Story | None = None, final: int | None = 2, verdict: Verdict | None = Verdict.MOSTLY_FALSE,
@@ -99,6 +101,42 @@ def test_published_story_has_the_fields_the_issue_demands() -> None:
                        {"@type": "CreativeWork", "url": "https://other.example/b"}],
         "firstAppearance": {"@type": "CreativeWork", "url": "https://gossip.example/split"},
         "datePublished": "2024-04-28"}
+
+
+DEBUNK = "Marisol Vance Is Not Engaged To Dex Harrow, Despite Tabloid Claim"
+CLAIM = Claim("Marisol Vance is engaged to Dex Harrow", ClaimBasis.DEBUNK, source="h1", reported_by="Glitz Daily",
+              reported_on="2024-04-20")
+
+
+def test_the_claim_is_reviewed_never_the_debunk_headline() -> None:
+    data = claim_review(published(story(title=DEBUNK, claim=CLAIM), final=1, verdict=Verdict.FALSE), SITE)
+    assert data["claimReviewed"] == "Marisol Vance is engaged to Dex Harrow"
+    assert data["reviewRating"]["alternateName"] == "False"
+    assert data["itemReviewed"] == {
+        "@type": "Claim",
+        "author": {"@type": "Organization", "name": "Glitz Daily"},
+        "appearance": [{"@type": "CreativeWork", "url": "https://gossip.example/split"},
+                       {"@type": "CreativeWork", "url": "https://other.example/b"}],
+        "firstAppearance": {"@type": "CreativeWork", "url": "https://gossip.example/split"},
+        "datePublished": "2024-04-20"}
+    model = claim_review_for_story(story(title=DEBUNK, claim=CLAIM, rating=1, verdict=Verdict.FALSE), 1,
+                                   Verdict.FALSE, SITE)
+    assert model["claimReviewed"] == "Marisol Vance is engaged to Dex Harrow"
+    assert model["itemReviewed"]["author"] == {"@type": "Organization", "name": "Glitz Daily"}
+
+
+def test_an_unknown_first_reporter_or_date_is_left_out() -> None:
+    # A claim read from a debunk alone: nobody is known to have reported it, nor when; the story's
+    # first date is the debunk's, so it is not the claim's date either.
+    unsourced = Claim("Marisol Vance is engaged to Dex Harrow", ClaimBasis.DEBUNK)
+    data = claim_review(published(story(title=DEBUNK, claim=unsourced), appearances=()), SITE)
+    assert data["claimReviewed"] == "Marisol Vance is engaged to Dex Harrow"
+    assert data["itemReviewed"] == {"@type": "Claim"}
+    edited = Claim("Marisol Vance and Dex Harrow are engaged", ClaimBasis.EDITOR, reported_by="Glitz Daily",
+                   edited_by="ada")
+    data = claim_review(published(story(title=DEBUNK, claim=edited), appearances=()), SITE)
+    assert data["claimReviewed"] == "Marisol Vance and Dex Harrow are engaged"
+    assert data["itemReviewed"] == {"@type": "Claim", "author": {"@type": "Organization", "name": "Glitz Daily"}}
 
 
 def test_the_final_rating_wins_over_the_model_and_falls_back_to_it() -> None:

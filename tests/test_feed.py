@@ -12,7 +12,7 @@ import pytest
 from truthmeter.newsroom.records import Correction, PublishedStory, Review, ReviewStatus
 from truthmeter.publish import atom_feed
 from truthmeter.publish.feed import ATOM_NS
-from truthmeter.types import Signal, Story, Verdict
+from truthmeter.types import Claim, ClaimBasis, Signal, Story, Verdict
 
 SITE = "https://news.example"
 A = f"{{{ATOM_NS}}}"
@@ -22,9 +22,10 @@ HOSTILE = "<b>Tom & Jerry</b> ]]> \"wed\" 'secretly' &amp; Zoë 🎉\r\nsecond l
 def item(sid: str, title: str = "Marisol Vantreece secretly split from Teodor Orlby", final: int | None = 2,
          verdict: Verdict | None = Verdict.MOSTLY_FALSE, note: str | None = "Both publicists denied it.",
          published_at: str | None = "2024-05-01T10:05:00+00:00", editor: str | None = "ada",
-         corrections: tuple[Correction, ...] = ()) -> PublishedStory:
+         corrections: tuple[Correction, ...] = (), claim: Claim | None = None) -> PublishedStory:
+    """A published story; without `claim`, one stored before claims existed (its headline stands in)."""
     story = Story(id=sid, title=title, story_rating=8, verdict=Verdict.MOSTLY_TRUE, signals=(Signal("s", 0.5),),
-                  first_date="2024-04-28")
+                  first_date="2024-04-28", claim=claim)
     review = Review(story_id=sid, status=ReviewStatus.PUBLISHED, model_rating=8, final_rating=final,
                     final_verdict=verdict, note=note, editor=editor, reviewed_at="2024-05-01T10:00:00+00:00",
                     published_at=published_at)
@@ -64,9 +65,9 @@ def test_feed_lists_published_verdicts_in_order() -> None:
     assert parsed.feed.id == f"{SITE}/feed.atom"
     assert {(l.rel, l.href) for l in parsed.feed.links} == {("self", f"{SITE}/feed.atom"), ("alternate", f"{SITE}/")}
     assert parsed.feed.updated == "2024-05-01T10:05:00Z"  # the latest entry's
-    assert [e.title for e in parsed.entries] == ["Rating 9/10 (True): Ivo Dravik joins Moonwater",
-                                                 "Rating 2/10 (Mostly false): Marisol Vantreece secretly split "
-                                                 "from Teodor Orlby"]
+    assert [e.title for e in parsed.entries] == ["Claim: Ivo Dravik joins Moonwater — True 9/10",
+                                                 "Claim: Marisol Vantreece secretly split from Teodor Orlby — "
+                                                 "Mostly false 2/10"]
     first, second = parsed.entries
     assert (first.id, first.link) == (f"{SITE}/stories/s2", f"{SITE}/stories/s2")
     assert second.link == f"{SITE}/stories/s1"
@@ -77,12 +78,31 @@ def test_feed_lists_published_verdicts_in_order() -> None:
     assert first.summary == "Verdict: True (9/10)."
 
 
+def test_an_entry_is_titled_by_the_claim_with_the_headline_in_its_summary() -> None:
+    debunk = "Marisol Vance Is Not Engaged To Dex Harrow, Despite Tabloid Claim"
+    claim = Claim("Marisol Vance is engaged to Dex Harrow", ClaimBasis.DEBUNK, reported_by="Glitz Daily",
+                  reported_on="2024-04-20")
+    document = atom_feed([item("s1", title=debunk, final=1, verdict=Verdict.FALSE, note="Both reps denied it.",
+                               claim=claim)], SITE)
+    check_atom(ET.fromstring(document))
+    [entry] = parse(document).entries
+    assert entry.title == "Claim: Marisol Vance is engaged to Dex Harrow — False 1/10"
+    assert entry.summary.splitlines() == ["Verdict: False (1/10).",
+                                          f"Headline: {debunk}",
+                                          "First reported by Glitz Daily on 2024-04-20.",
+                                          "Both reps denied it."]
+    edited = Claim("Marisol Vance and Dex Harrow are engaged", ClaimBasis.EDITOR, edited_by="ada")
+    [entry] = parse(atom_feed([item("s1", title=debunk, note=None, claim=edited)], SITE)).entries
+    assert entry.title == "Claim: Marisol Vance and Dex Harrow are engaged — Mostly false 2/10"
+    assert entry.summary.splitlines() == ["Verdict: Mostly false (2/10).", f"Headline: {debunk}"]
+
+
 def test_corrections_update_the_entry_and_are_listed_in_its_summary() -> None:
     fixes = (correction("2024-05-03T16:20:00+00:00", 2, 7, "The couple confirmed it."),
              correction("2024-05-09T07:00:00+02:00", 7, 6, "Partly walked back.", editor="linus"))
     document = atom_feed([item("s1", final=6, verdict=Verdict.MIXED, corrections=fixes)], SITE)
     [entry] = parse(document).entries
-    assert entry.title.startswith("Rating 6/10 (Mixed): ")
+    assert entry.title.endswith(" — Mixed 6/10")
     assert entry.updated == "2024-05-09T05:00:00Z"  # the latest change, in UTC
     assert entry.published == "2024-05-01T10:05:00Z"
     assert entry.author == "linus"
@@ -99,11 +119,11 @@ def test_hostile_text_round_trips_exactly() -> None:
     assert root.findtext(f"{A}title") == HOSTILE
     entry = root.find(f"{A}entry")
     assert entry is not None
-    assert entry.findtext(f"{A}title") == f"Rating 2/10 (Mostly false): {title}"
+    assert entry.findtext(f"{A}title") == f"Claim: {title} — Mostly false 2/10"
     assert entry.findtext(f"{A}summary") == f"Verdict: Mostly false (2/10).\n{HOSTILE}"
     parsed = parse(document)
     assert parsed.feed.title == HOSTILE
-    assert parsed.entries[0].title == f"Rating 2/10 (Mostly false): {title}"
+    assert parsed.entries[0].title == f"Claim: {title} — Mostly false 2/10"
     assert b"<b>" not in document and b"]]>" not in document
 
 
@@ -112,7 +132,7 @@ def test_characters_xml_cannot_carry_are_dropped_not_fatal() -> None:
     root = ET.fromstring(document)
     entry = root.find(f"{A}entry")
     assert entry is not None
-    assert entry.findtext(f"{A}title") == "Rating 2/10 (Mostly false): nul esc lone fine"
+    assert entry.findtext(f"{A}title") == "Claim: nul esc lone fine — Mostly false 2/10"
     assert entry.findtext(f"{A}summary") == "Verdict: Mostly false (2/10).\nbell"
     parse(document)
 

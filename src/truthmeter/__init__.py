@@ -8,12 +8,14 @@
 from __future__ import annotations
 
 from truthmeter.errors import DataError, FetchError, ModelError, ParseError, StoreError, TruthmeterError
-from truthmeter.pipeline import IngestReport, evaluate, ingest, load_model, rate, rate_stream, read
-from truthmeter.types import Article, Label, Origin, Quote, RatedArticle, Rating, Signal, Verdict
+from truthmeter.pipeline import IngestReport, evaluate, in_stories, ingest, load_model, rate, rate_stream, read
+from truthmeter.types import (Article, Claim, ClaimBasis, Label, Origin, Quote, RatedArticle, Rating, Signal, Stance,
+                              StoryContext, Verdict)
 
 __all__ = [
-    "read", "rate", "rate_stream", "ingest", "evaluate", "load_model", "open_store", "IngestReport",
-    "Article", "Rating", "RatedArticle", "Signal", "Quote", "Origin", "Verdict", "Label",
+    "read", "rate", "rate_stream", "in_stories", "ingest", "evaluate", "load_model", "open_store", "IngestReport",
+    "Article", "Rating", "RatedArticle", "Signal", "Quote", "Origin", "Verdict", "Label", "Stance", "StoryContext",
+    "Claim", "ClaimBasis",
     "TruthmeterError", "ParseError", "FetchError", "ModelError", "StoreError", "DataError",
 ]
 

@@ -79,13 +79,33 @@ def test_story_page_from_home_with_screenshot(page, artifacts: Path) -> None:
     assert 0 <= rating <= 10
     assert 0 <= _number(page.locator(".model-rating").first.inner_text()) <= 10
     assert page.locator("#reasons li").count() >= 1
-    assert page.locator("#articles tr.article-row").count() >= 1
+    assert page.locator("#articles li.article-row").count() >= 1
+    assert page.locator("h1").first.inner_text().startswith("Claim: ")
+    assert page.locator("#articles .in-context").count() == page.locator("#articles li.article-row").count()
     ld = json.loads(page.locator('script[type="application/ld+json"]').first.text_content())
     assert ld  # the ClaimReview itself is checked by the publishing tests
     shot = artifacts / f"story-{_story_id(page)}.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.dialogs == []
+
+
+def test_nothing_overflows_a_phone_screen(browser, site, editor_page) -> None:
+    """At 390 px wide no page scrolls sideways: the claim, headline, in-context lines and forms wrap."""
+    context = browser.new_context(base_url=site, viewport={"width": 390, "height": 844})
+    try:
+        phone = context.new_page()
+        phone.goto("/")
+        story = phone.locator("a.story-link").first.get_attribute("href")
+        cookies = editor_page.context.cookies()
+        context.add_cookies(cookies)  # the editor's session, for the desk pages
+        for path in ("/", story, "/desk", f"/desk/stories/{story.rsplit('/', 1)[1]}", "/desk/audit"):
+            phone.goto(path)
+            assert phone.url.endswith(path), phone.url
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} is {width} px wide"
+    finally:
+        context.close()
 
 
 def test_desk_needs_login_and_the_form_logs_in(page) -> None:
@@ -165,7 +185,7 @@ def test_hostile_article_cannot_run_script(page, editor_page) -> None:
     story_id = _open_hostile_story(page)
     # The markup shows as text, proving it was kept and escaped rather than stripped.
     assert "<script>window.__pwned=1</script>" in page.locator("h1").first.inner_text()
-    assert page.locator("#articles tr.article-row a").count() == 0  # its only URL is javascript:, so no link
+    assert page.locator("#articles li.article-row a").count() == 0  # its only URL is javascript:, so no link
     _assert_unharmed(page)
     # Published, the story's title and text also go into the JSON-LD block and the feed.
     editor_page.goto(f"/desk/stories/{story_id}")

@@ -319,7 +319,7 @@ def test_openapi_documents_every_endpoint(client: SyncClient) -> None:
         ("POST", "/api/rate"), ("GET", "/api/articles"), ("POST", "/api/articles"),
         ("GET", "/api/articles/{article_id}"),
         ("GET", "/api/stories"), ("GET", "/api/stories/{story_id}"), ("PUT", "/api/stories/{story_id}/rating"),
-        ("POST", "/api/stories/{story_id}/publish"), ("POST", "/api/stories/{story_id}/unpublish"),
+        ("PUT", "/api/stories/{story_id}/claim"), ("POST", "/api/stories/{story_id}/publish"), ("POST", "/api/stories/{story_id}/unpublish"),
         ("GET", "/api/outlets"), ("GET", "/api/outlets/{key}"), ("GET", "/api/fact-checks"), ("GET", "/api/queue"),
         ("GET", "/api/audit"), ("POST", "/api/tips")}
     for path, ops in schema["paths"].items():

@@ -56,7 +56,8 @@ def test_unrated_story_pages(client: SyncClient, store: Store) -> None:
     assert UNRATED_GAUGE.search(page)
     assert '<span class="final-rating">-</span>' in page and '<span class="model-rating">-</span>' in page
     assert "Why the model does not rate it" in page and "application/ld+json" not in page
-    assert '<span class="article-rating">-</span>' in page
+    assert ('<p class="in-context">In this story: the text alone is too short to judge; the story is Unrated; '
+            'it supports the claim</p>') in page
     home = client.get("/", params={"verdict": "Unrated"}).text
     assert f'href="/stories/{sid}"' in home and "· -" in home
     api = client.get(f"/api/stories/{sid}").json()

@@ -1,7 +1,10 @@
 """schema.org ClaimReview JSON-LD for stories: for the story pages, the export and search engines.
 
-A story's claim is its title (the rumour or report the articles tell); the review is the desk's
-final rating on the 0 (false) to 10 (true) scale, or the model's while no editor has published one.
+The claim reviewed is the story's claim (a plain positive sentence: "Marisol Vance is engaged to Dex
+Harrow"), never a debunk's headline, which would tell search engines the denial is false; a story stored
+before claims existed falls back to its headline. The item reviewed names the outlet that first reported
+the claim and when. The review is the desk's final rating on the 0 (false) to 10 (true) scale, or the
+model's while no editor has published one.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Iterable, Sequence, TextIO
 from markupsafe import Markup
 
 from truthmeter.newsroom.records import PublishedStory
+from truthmeter.publish.stories import claim_text
 from truthmeter.types import Story, Verdict
 
 __all__ = ["AUTHOR_NAME", "MODEL_EXPLANATION", "story_url", "claim_review", "claim_review_for_story",
@@ -35,13 +39,18 @@ def story_url(site_url: str, story_id: str) -> str:
 
 
 def _item_reviewed(story: Story, appearances: Sequence[str]) -> dict[str, object]:
+    """The schema.org Claim: who first reported it (an Organization) and when, and where it appeared.
+    A story without a stored claim (older than claims) is dated by its first article, as before."""
     claim: dict[str, object] = {"@type": "Claim"}
+    if story.claim is not None and story.claim.reported_by:
+        claim["author"] = {"@type": "Organization", "name": story.claim.reported_by}
     urls = list(dict.fromkeys(u for u in appearances if u))  # keep the order given, drop repeats
     if urls:
         claim["appearance"] = [{"@type": "CreativeWork", "url": u} for u in urls]
         claim["firstAppearance"] = {"@type": "CreativeWork", "url": urls[0]}
-    if story.first_date:
-        claim["datePublished"] = story.first_date
+    published = story.claim.reported_on if story.claim is not None else story.first_date
+    if published:
+        claim["datePublished"] = published
     return claim
 
 
@@ -50,7 +59,7 @@ def _build(story: Story, rating: int, verdict: Verdict, site_url: str, appearanc
            explanation: str | None) -> dict[str, object]:
     site = site_url.rstrip("/")
     data: dict[str, object] = {"@context": "https://schema.org", "@type": "ClaimReview",
-                               "url": story_url(site, story.id), "claimReviewed": story.title}
+                               "url": story_url(site, story.id), "claimReviewed": claim_text(story)}
     if published_at:
         data["datePublished"] = published_at
     if modified_at:

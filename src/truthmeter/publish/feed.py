@@ -1,5 +1,8 @@
 """An Atom 1.0 feed of the desk's published verdicts, corrections included.
 
+Each entry's title is the claim with the verdict ("Claim: Marisol Vance is engaged to Dex Harrow — False
+1/10"), never a debunk's headline beside a verdict; the headline is in the summary.
+
 Built with ElementTree so every piece of text is escaped; characters XML 1.0 cannot carry at all
 (control characters, lone surrogates) are dropped rather than producing a feed no reader can parse.
 """
@@ -13,6 +16,7 @@ from typing import Sequence
 
 from truthmeter.newsroom.records import PublishedStory
 from truthmeter.publish.claimreview import AUTHOR_NAME, story_url
+from truthmeter.publish.stories import claim_text
 
 __all__ = ["ATOM_NS", "atom_feed", "entry_title", "entry_summary"]
 
@@ -45,12 +49,20 @@ def _day(value: str) -> str:
 
 
 def entry_title(item: PublishedStory) -> str:
-    return f"Rating {item.rating}/10 ({item.verdict.value}): {item.story.title}"
+    """"Claim: Marisol Vance is engaged to Dex Harrow — False 1/10", with the desk's published rating."""
+    return f"Claim: {claim_text(item.story)} — {item.verdict.value} {item.rating}/10"
 
 
 def entry_summary(item: PublishedStory) -> str:
-    """The verdict, the editor's note, then one line per correction, oldest first."""
+    """The verdict, the headline, who first reported the claim, the editor's note, then one line per
+    correction, oldest first."""
     lines = [f"Verdict: {item.verdict.value} ({item.rating}/10)."]
+    claim = item.story.claim
+    if claim is not None:  # without a claim the title already shows the headline
+        lines.append(f"Headline: {item.story.title}")
+        if claim.reported_by or claim.reported_on:
+            lines.append("First reported" + (f" by {claim.reported_by}" if claim.reported_by else "")
+                         + (f" on {claim.reported_on}" if claim.reported_on else "") + ".")
     if item.review.note:
         lines.append(item.review.note)
     lines += [f"Corrected on {_day(c.at)} from {c.previous_rating} to {c.new_rating}: {c.note}"

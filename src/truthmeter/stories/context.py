@@ -26,7 +26,11 @@ def rated_by(story: Story, fact_checks: Sequence[FactCheck]) -> str:
     if story.fact_check_rating is not None:
         deciding = [f for f in fact_checks if f.rating == story.fact_check_rating]
         latest = max(deciding, key=lambda f: f.date or "") if deciding else None
-        return f"a {latest.outlet} fact-check" if latest and latest.outlet else "a fact-check"
+        if latest is None or not latest.outlet:
+            return "a fact-check"
+        # "a Gossip Cop fact-check", but never "a The Rumor Desk fact-check"
+        named = latest.outlet.split()[0].lower() in ("the", "a", "an")
+        return f"a fact-check from {latest.outlet}" if named else f"a {latest.outlet} fact-check"
     return "no one yet" if story.story_rating is None else "the weighted reports in it"
 
 

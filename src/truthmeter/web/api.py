@@ -22,10 +22,10 @@ from truthmeter.newsroom.tips import send_tip
 from truthmeter.publish.stories import story_detail
 from truthmeter.store import Store
 from truthmeter.stories.outlets import TrackRecords
-from truthmeter.types import Article, Verdict, content_hash
+from truthmeter.types import MAX_CLAIM_CHARS, Article, Verdict, content_hash
 from truthmeter.web import deps
-from truthmeter.web.api_models import (MAX_BATCH, ArticleIn, AuditEntryOut, FactCheckOut, IngestOut, OutletDetailOut,
-                                       OutletOut, Page, Problem, QueueItemOut, RatedOut, RatePayload, RatingIn,
+from truthmeter.web.api_models import (MAX_BATCH, ArticleIn, AuditEntryOut, ClaimIn, ClaimOut, FactCheckOut, IngestOut,
+                                       OutletDetailOut, OutletOut, Page, Problem, QueueItemOut, RatedOut, RatePayload, RatingIn,
                                        ReviewOut, StoredArticleOut, StoryDetailOut, StoryOut, TipIn, TipOut)
 from truthmeter.web.limits import rate_limited
 
@@ -43,7 +43,8 @@ StoryId = Annotated[str, Path(max_length=200, description="A story id or a uniqu
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    why = {401: "No credentials: send Authorization: Bearer <token>",
+    why = {400: "Refused by the desk (an empty claim, or one too long)",
+           401: "No credentials: send Authorization: Bearer <token>",
            403: "Invalid or revoked token, or an expired session / missing X-CSRF-Token", 404: "Not found",
            409: "Not allowed in the story's state (publishing an Unrated story without an editor's rating)",
            413: "Request body too large", 422: "Invalid input", 429: "Too many requests (see Retry-After)"}
@@ -159,6 +160,19 @@ def get_story(store: StoreDep, story_id: StoryId) -> Any:
 def set_rating(store: StoreDep, editor: Editor, story_id: StoryId, body: RatingIn) -> Any:
     """Unknown stories answer 404 (the desk raises UnknownStory, answered by the app)."""
     return asdict(store.desk.set_rating(story_id, body.rating, body.note, editor=editor))
+
+
+@router.put("/stories/{story_id}/claim", tags=["desk"], summary="Rewrite the claim the story is about",
+            response_model=ClaimOut, responses=_errors(400, 401, 403, 404, 413, 422),
+            description="The verdict is about the claim: `{\"claim\": \"Marisol Vance is engaged to Dex Harrow\"}`, "
+                        "one plain sentence in the positive. Audited (action `claim`, with the previous wording); "
+                        "later articles joining the story never replace an editor's claim. 400 for an empty claim "
+                        f"or one over {MAX_CLAIM_CHARS} characters.")
+def set_claim(store: StoreDep, editor: Editor, story_id: StoryId, body: ClaimIn) -> Any:
+    try:
+        return store.desk.set_claim(story_id, body.claim, editor=editor).to_dict()
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 @router.post("/stories/{story_id}/publish", tags=["desk"], summary="Publish the story's verdict",

@@ -11,10 +11,10 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from truthmeter.newsroom.records import AuditAction, ReviewStatus
-from truthmeter.types import Label, Verdict
+from truthmeter.types import MAX_CLAIM_CHARS, ClaimBasis, Label, Verdict
 
-__all__ = ["Problem", "ArticleIn", "RatePayload", "TipIn", "RatingIn", "Page", "SignalOut", "ReasonOut", "RatedOut",
-           "StoredArticleOut", "StoryOut", "StoryArticleOut", "FactCheckOut", "QuoteOut", "DenialOut", "ReviewOut",
+__all__ = ["Problem", "ArticleIn", "RatePayload", "TipIn", "RatingIn", "ClaimIn", "ClaimOut", "Page", "SignalOut",
+           "ReasonOut", "RatedOut", "StoredArticleOut", "StoryOut", "StoryArticleOut", "FactCheckOut", "QuoteOut", "DenialOut", "ReviewOut",
            "CorrectionOut", "StoryDetailOut", "OutletOut", "OutletDetailOut", "QueueItemOut", "AuditEntryOut",
            "TipOut", "IngestedOut", "IngestOut", "MAX_BATCH", "ONE_TAG", "MANY_TAG"]
 
@@ -100,6 +100,28 @@ class RatingIn(BaseModel):
         return value
 
 
+class ClaimIn(BaseModel):
+    """An editor's wording of the claim a story is about: one plain sentence in the positive."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"claim": "Marisol Vance is engaged to Dex Harrow"}]})
+
+    # Empty or over-long claims are the desk's to refuse (400 with its reason), not the validator's.
+    claim: Text = Field(description=f"1 to {MAX_CLAIM_CHARS} characters (runs of spaces count as one); "
+                                    "later articles never replace it")
+
+
+class ClaimOut(BaseModel):
+    """The claim a story is about, who first reported it and when, and the editor who wrote it."""
+
+    text: str = Field(description="a plain sentence in the positive; the verdict is about it")
+    basis: ClaimBasis = Field(description="headline / lead: the first report's words; debunk: a debunk's words "
+                                          "with the negation removed; editor: written at the desk")
+    reported_by: str | None = Field(description="the outlet of the first report (never a debunker's)")
+    reported_on: str | None = Field(description="the first report's date")
+    edited_by: str | None = Field(description="the editor who wrote it (basis editor)")
+
+
 T = TypeVar("T")
 
 
@@ -151,6 +173,13 @@ class RatedOut(BaseModel):
     model: str
     signals: list[SignalOut]
     reasons: list[ReasonOut] = Field(default_factory=list, description="empty for stored articles")
+    # `truthmeter rate` over several inputs groups them into stories; the API rates each alone (null).
+    story_id: str | None = Field(None, description="the story the article was rated in, when rated with others")
+    story_rating: int | None = Field(None, description="that story's rating, 0-10")
+    story_verdict: Verdict | None = Field(None, description="that story's verdict")
+    claim: str | None = Field(None, description="the claim that story is about")
+    stance: str | None = Field(None, description="the article's stance toward the claim")
+    in_context: str | None = Field(None, description="the article inside that story, in words")
 
 
 class StoredArticleOut(RatedOut):
@@ -160,7 +189,9 @@ class StoredArticleOut(RatedOut):
 
 class StoryOut(BaseModel):
     id: str
-    title: str
+    title: str = Field(description="the first report's headline (secondary: the verdict is about the claim)")
+    claim: ClaimOut | None = Field(description="null only for a story stored before claims existed (its title "
+                                               "stands in)")
     article_ids: list[str]
     n_articles: int
     outlets: list[str]
@@ -188,6 +219,8 @@ class StoryArticleOut(BaseModel):
     is_fact_check: bool
     fact_check_rating: int | None
     content_hash: str
+    in_context: str = Field(description="the article inside its story: its text-only estimate, the story's "
+                                        "verdict on the claim and the article's stance")
 
 
 class FactCheckOut(BaseModel):

@@ -128,7 +128,8 @@ _TAGS = [{"name": "rating", "description": "Rate articles (no account needed; ra
          {"name": "articles", "description": "Stored articles."},
          {"name": "stories", "description": "Stories: articles grouped by the claim they report."},
          {"name": "outlets", "description": "Outlets' track records and stored fact-checks."},
-         {"name": "desk", "description": "The editorial desk (Bearer token): queue, ratings, publishing, audit."}]
+         {"name": "desk",
+          "description": "The editorial desk (Bearer token): queue, claims, ratings, publishing, audit."}]
 
 
 def _version() -> str:

@@ -1,5 +1,5 @@
-"""The editors' pages: the review queue, a story's review (override, publish, unpublish, corrections)
-and the audit log. Every page needs a logged-in editor; every POST the session's CSRF token."""
+"""The editors' pages: the review queue, a story's review (its claim, override, publish, unpublish,
+corrections) and the audit log. Every page needs a logged-in editor; every POST the session's CSRF token."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from truthmeter.errors import StoreError
 from truthmeter.newsroom.desk import UnknownStory
 from truthmeter.newsroom.records import AuditAction, ReviewStatus
 from truthmeter.publish.stories import story_detail
+from truthmeter.types import MAX_CLAIM_CHARS
 from truthmeter.web import deps
 from truthmeter.web.views import PER_PAGE, PageError, StoryView, find_story, html_errors, page_number, render
 
@@ -19,8 +20,8 @@ router = APIRouter(include_in_schema=False)
 
 # Audit actions whose target is a story id (the others name an editor, a token or an article).
 _STORY_ACTIONS = {a.value for a in (AuditAction.REVIEW, AuditAction.CORRECTION, AuditAction.PUBLISH,
-                                    AuditAction.UNPUBLISH)}
-_ACTIONS = ("save", "publish", "unpublish")
+                                    AuditAction.UNPUBLISH, AuditAction.CLAIM)}
+_ACTIONS = ("save", "publish", "unpublish", "claim")
 _NOTE_MAX = 2000
 
 
@@ -30,17 +31,20 @@ def queue_page(request: Request, page: str | None = None, editor: str = Depends(
                ) -> Response:
     number = page_number(page)
     items = deps.store(request).desk.queue(limit=PER_PAGE + 1, offset=(number - 1) * PER_PAGE)
-    return render(request, "desk.html", {"items": items[:PER_PAGE], "page": number,
+    rows = [(item, StoryView(item.story, item.review, public=False)) for item in items[:PER_PAGE]]
+    return render(request, "desk.html", {"rows": rows, "page": number,
                                          "has_next": len(items) > PER_PAGE})
 
 
-def _story_page(request: Request, story_id: str, *, error: str | None = None, status: int = 200) -> Response:
+def _story_page(request: Request, story_id: str, *, error: str | None = None, status: int = 200,
+                claim_draft: str | None = None) -> Response:
     store = deps.store(request)
     stored, review = find_story(request, story_id)
     story = stored.story
     context = {"view": StoryView(story, review, public=False), "detail": story_detail(stored),
                "corrections": store.desk.corrections(story.id), "tips": store.desk.tips(story.id),
-               "published": review is not None and review.status is ReviewStatus.PUBLISHED, "error": error}
+               "published": review is not None and review.status is ReviewStatus.PUBLISHED, "error": error,
+               "max_claim_chars": MAX_CLAIM_CHARS, "claim_draft": claim_draft}
     return render(request, "desk_story.html", context, status)
 
 
@@ -69,7 +73,7 @@ def _note(raw: str) -> str:
 @router.post("/desk/stories/{story_id}", response_class=HTMLResponse)
 @html_errors
 def review_submit(request: Request, story_id: str, action: str = Form(""), rating: str = Form(""),
-                  note: str = Form(""), csrf_token: str = Form(""),
+                  note: str = Form(""), claim: str = Form(""), csrf_token: str = Form(""),
                   editor: str = Depends(deps.require_editor_page)) -> Response:
     deps.check_csrf(request, csrf_token)
     desk = deps.store(request).desk
@@ -78,6 +82,14 @@ def review_submit(request: Request, story_id: str, action: str = Form(""), ratin
         raise PageError(404, f"no story {story_id!r}", "Story not found")
     if action not in _ACTIONS:
         raise PageError(400, f"unknown action {action!r}: expected one of {', '.join(_ACTIONS)}")
+    if action == "claim":
+        try:
+            desk.set_claim(story.id, claim, editor=editor)
+        except UnknownStory:
+            raise PageError(404, f"no story {story_id!r}", "Story not found") from None
+        except ValueError as e:  # empty, or too long: the form again, with what was typed
+            return _story_page(request, story.id, error=str(e), status=400, claim_draft=claim)
+        return RedirectResponse(f"/desk/stories/{story.id}", status_code=303)
     try:
         if action == "save":
             desk.set_rating(story.id, _rating(rating), _note(note), editor=editor)

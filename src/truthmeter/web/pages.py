@@ -3,8 +3,6 @@ Atom feed. The editors' pages are in desk_pages.py (included here, so app.py inc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -15,8 +13,8 @@ from truthmeter.newsroom.tips import send_tip
 from truthmeter.pipeline import rate
 from truthmeter.publish.claimreview import claim_review, claim_review_for_story, claim_review_script
 from truthmeter.publish.feed import atom_feed
-from truthmeter.publish.stories import story_detail
-from truthmeter.store import Store, StoredArticle
+from truthmeter.publish.stories import rated_by, story_detail
+from truthmeter.store import Store, StoredStory
 from truthmeter.stories.outlets import TrackRecords
 from truthmeter.types import Article, Stance, Story, Verdict
 from truthmeter.web import deps
@@ -80,9 +78,12 @@ def home(request: Request, q: str = "", person: str = "", outlet: str = "", verd
                                          "has_next": len(found) > PER_PAGE})
 
 
-def _appearances(members: Sequence[tuple[StoredArticle, Stance]]) -> tuple[str, ...]:
-    """The story's article URLs that may be shown as links, first seen first."""
-    urls = (http_url(item.article.url) for item, _ in members)
+def _appearances(stored: StoredStory) -> tuple[str, ...]:
+    """Where the claim appeared, as the export has it (Desk.published): the URLs of articles that support
+    it and are no fact-check (a debunk is not an appearance of the claim), first seen first."""
+    checks = {f.content_hash for f in stored.fact_checks}
+    urls = (http_url(item.article.url) for item, stance in stored.members
+            if stance is Stance.SUPPORTS and item.content_hash not in checks)
     return tuple(dict.fromkeys(u for u in urls if u))
 
 
@@ -95,7 +96,7 @@ def story_page(request: Request, story_id: str) -> Response:
     corrections = store.desk.corrections(story.id)
     view = StoryView(story, review)
     site = deps.config(request).site_url
-    appearances = _appearances(stored.members)
+    appearances = _appearances(stored)
     if review is not None and review.status is ReviewStatus.PUBLISHED:
         data = claim_review(PublishedStory(story, review, tuple(corrections), appearances), site)
     elif story.story_rating is not None:
@@ -103,6 +104,8 @@ def story_page(request: Request, story_id: str) -> Response:
     else:
         data = None  # an Unrated story has no review to publish: no ClaimReview in the page
     return render(request, "story.html", {"view": view, "detail": story_detail(stored), "corrections": corrections,
+                                          "rated_by": rated_by(story, stored.fact_checks),
+                                          "articles_note": view.articles_note,
                                           "jsonld": None if data is None else claim_review_script(data)})
 
 

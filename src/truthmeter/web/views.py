@@ -13,11 +13,12 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from truthmeter.newsroom.records import Review, ReviewStatus
+from truthmeter.publish.stories import claim_text
 from truthmeter.rating import verdict_for
 from truthmeter.store import Store, StoredStory
 from truthmeter.types import Story, Verdict
 from truthmeter.web import deps
-from truthmeter.web.templating import templates
+from truthmeter.web.templating import templates, when
 
 __all__ = ["FORM_CSRF_COOKIE", "PageError", "StoryView", "story_views", "render", "error_page", "html_errors",
            "check_form_csrf", "page_number", "PER_PAGE"]
@@ -73,6 +74,43 @@ class StoryView:
         if not self.reviewed or self.review is None or self.review.final_rating is None:
             return self.story.verdict
         return self.review.final_verdict or verdict_for(self.review.final_rating)
+
+    @property
+    def claim(self) -> str:
+        """What the verdict is about: the story's claim (its headline for a story older than claims)."""
+        return claim_text(self.story)
+
+    @property
+    def headline(self) -> str | None:
+        """The first report's headline, shown under the claim as secondary text; None where the headline
+        stands in for a missing claim or only repeats it."""
+        claim = self.story.claim
+        if claim is None or claim.text.casefold() == self.story.title.strip().casefold():
+            return None
+        return self.story.title
+
+    @property
+    def claim_source(self) -> str:
+        """"First reported by Glitz Daily on 2024-04-20 · claim written by ada", what of it is known."""
+        claim = self.story.claim
+        if claim is None:
+            return ""
+        parts = []
+        if claim.reported_by or claim.reported_on:
+            parts.append("First reported" + (f" by {claim.reported_by}" if claim.reported_by else "")
+                         + (f" on {when(claim.reported_on)}" if claim.reported_on else ""))
+        if claim.edited_by:
+            parts.append(("claim" if parts else "Claim") + f" written by {claim.edited_by}")
+        return " · ".join(parts)
+
+    @property
+    def articles_note(self) -> str | None:
+        """Said above the articles when the rating shown is the desk's, not the model's that their
+        in-context lines quote; None when they agree."""
+        if self.rating == self.story.story_rating:
+            return None
+        return (f"The story rating in these lines is the model's; the desk's rating above is "
+                f"{self.rating}/10.")
 
     @property
     def status(self) -> str:
