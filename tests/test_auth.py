@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -126,3 +128,62 @@ def test_expired_session_is_refused(desk: SQLiteDesk, store: SQLiteStore) -> Non
     conn = sqlite3.connect(store.path)
     assert conn.execute("SELECT session_hash FROM sessions").fetchall() == [(hash_secret(again[0]),)]
     conn.close()
+
+
+# --- abuse: bounded hashing, throttled failures (issue 15, item 10) ------------------------------------
+
+def test_at_most_two_password_checks_hash_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each argon2 verification holds 64 MiB: a burst of 8 runs 2 at a time, not 8."""
+    from truthmeter.newsroom import auth
+
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class Slow:
+        def verify(self, password_hash: str, password: str) -> bool:
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+            return True
+
+    monkeypatch.setattr(auth, "_HASHER", Slow())
+    threads = [threading.Thread(target=verify_password, args=("h", "p")) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert auth.HASHING_SLOTS == 2 and peak[0] == 2
+
+
+def test_a_check_that_waits_too_long_for_a_slot_is_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from truthmeter.newsroom import auth
+
+    monkeypatch.setattr(auth, "HASHING_WAIT", 0.05)
+    taken = [auth._HASHING.acquire() for _ in range(auth.HASHING_SLOTS)]
+    try:
+        with pytest.raises(auth.HashingBusy, match="^the server is busy checking other logins$"):
+            verify_password(hash_password(PASSWORD, hasher=CHEAP), PASSWORD)
+    finally:
+        for _ in taken:
+            auth._HASHING.release()
+    assert verify_password(hash_password(PASSWORD, hasher=CHEAP), PASSWORD)  # the slots are back
+
+
+def test_login_throttle_per_account_and_client() -> None:
+    from truthmeter.newsroom.auth import LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(limit=5, window=900, max_keys=4, clock=lambda: now[0])
+    assert [throttle.attempt("Alice", "1.2.3.4") for _ in range(5)] == [0] * 5
+    assert throttle.attempt("alice ", "5.6.7.8") == 900  # the account, from anywhere, any case
+    assert throttle.attempt("bob", "1.2.3.4") == 900  # the client, for any account
+    assert throttle.attempt("bob", "5.6.7.8") == 0
+    now[0] = 899.5
+    assert throttle.attempt("alice", "9.9.9.9") == 1  # whole seconds, at least 1
+    now[0] = 900.0
+    assert throttle.attempt("alice", "9.9.9.9") == 0  # the oldest failure aged out
+    throttle.succeeded("alice", "9.9.9.9")
+    assert [throttle.attempt("alice", "9.9.9.8") for _ in range(4)] == [0] * 4
+    assert len(throttle) <= 4  # bounded

@@ -122,7 +122,8 @@ def test_serve_builds_the_app_and_runs_uvicorn(db: str, monkeypatch: pytest.Monk
     result = invoke("serve", "--port", "8123", "--db", db, "--site-url", "https://news.example/", "--rate-limit", "3")
     assert result.exit_code == 0, result.output
     ((app, kwargs),) = calls
-    assert kwargs == {"host": "127.0.0.1", "port": 8123, "log_level": "warning", "access_log": False}
+    assert kwargs == {"host": "127.0.0.1", "port": 8123, "log_level": "warning", "access_log": False,
+                      "proxy_headers": False}
     config = app.state.config  # type: ignore[attr-defined]
     assert (config.db, config.site_url, config.rate_limit, config.model_dir) == (db, "https://news.example", 3.0, None)
     assert "http://127.0.0.1:8123" in result.stderr

@@ -170,12 +170,21 @@ def _export_to_file(desk: Desk, path: str, site_url: str,
 @db_option
 @click.option("--model", "model_dir", envvar="TRUTHMETER_MODEL", default=None, type=click.Path(file_okay=False),
               help="Model directory (default: the shipped model).")
-@click.option("--site-url", default=None, help="The site's public address, for feeds and ClaimReview URLs "
+@click.option("--site-url", default=None, help="The site's public address, for feeds and ClaimReview URLs; "
+                                               "https:// makes cookies Secure "
                                                f"(default: env TRUTHMETER_SITE_URL, else {DEFAULT_SITE_URL}).")
 @click.option("--rate-limit", type=click.FloatRange(min=0), default=None,
-              help="Requests per second per client on the public rating and tip endpoints (0: no limit).")
+              help="Articles per second per client on the public rating and tip endpoints and logins "
+                   "(0: no limit).")
+@click.option("--proxy-headers", is_flag=True,
+              help="Behind a reverse proxy: take the client's address (for rate limits and login throttling) "
+                   "from X-Forwarded-For, only on connections from --forwarded-allow-ips. Off by default: "
+                   "the header is ignored.")
+@click.option("--forwarded-allow-ips", default=None, metavar="ADDRS",
+              help="Comma-separated proxy addresses (or networks) whose X-Forwarded-For is trusted, with "
+                   "--proxy-headers (default 127.0.0.1).")
 def serve(host: str, port: int, db: str | None, model_dir: str | None, site_url: str | None,
-          rate_limit: float | None) -> None:
+          rate_limit: float | None, proxy_headers: bool, forwarded_allow_ips: str | None) -> None:
     """Run the newsroom web site and REST API (stop with Ctrl-C)."""
     from dataclasses import replace
 
@@ -184,12 +193,18 @@ def serve(host: str, port: int, db: str | None, model_dir: str | None, site_url:
     from truthmeter.web.app import create_app
     from truthmeter.web.config import WebConfig
 
+    if forwarded_allow_ips is not None and not proxy_headers:
+        raise click.UsageError("--forwarded-allow-ips needs --proxy-headers")
     given = {"db": db, "model_dir": model_dir, "site_url": site_url, "rate_limit": rate_limit}
     config = replace(WebConfig.from_env(), **{k: v for k, v in given.items() if v is not None})
     app = create_app(config)  # opens the store and loads the model: their errors come out here, as one line
     click.echo(f"truthmeter newsroom on http://{host}:{port} (site url {config.site_url}); Ctrl-C stops it",
                err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: anyone on the machine
+    # could then pick the address its requests are limited as. Only --proxy-headers turns that on.
+    proxy = ({"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips or "127.0.0.1"} if proxy_headers
+             else {"proxy_headers": False})
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **proxy)
 
 
 def register(main: click.Group) -> None:

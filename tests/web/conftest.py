@@ -59,10 +59,10 @@ class SyncClient:
     Sync endpoints run in the app's thread pool as in production.
     Lifespan events are not sent: the `app` fixture closes the store itself."""
 
-    def __init__(self, app: FastAPI, base_url: str = "http://testserver") -> None:
+    def __init__(self, app: FastAPI, base_url: str = "http://testserver", client_host: str = "testclient") -> None:
         self._stack = ExitStack()
         self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
-        transport = httpx.ASGITransport(app=app, client=("testclient", 50000))
+        transport = httpx.ASGITransport(app=app, client=(client_host, 50000))
         self._client = httpx.AsyncClient(transport=transport, base_url=base_url)
 
     def __getattr__(self, name: str) -> Any:

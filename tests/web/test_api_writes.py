@@ -140,8 +140,8 @@ def test_ingest_stores_articles_or_nothing(client: SyncClient, auth_headers: dic
     assert (r.status_code, r.json()) == (422, {"detail": "item 1: api: no text given"})
     assert store.count() == before
     r = client.post("/api/articles", json=[{"text": TEXT}] * 101, headers=auth_headers)
-    too_many = "body: List should have at most 100 items after validation, not 101"
-    assert (r.status_code, r.json()) == (422, {"detail": too_many})
+    too_many = "too many articles in one request: 101, the limit is 100"
+    assert (r.status_code, r.json()) == (413, {"detail": too_many})
     r = client.post("/api/articles", json=[{"title": "Vance back on stage", "text": TEXT}, {"text": RUMOUR}],
                     headers=auth_headers)
     assert r.status_code == 201, r.text

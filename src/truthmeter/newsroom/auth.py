@@ -4,25 +4,37 @@ Only hashes of secrets reach the desk. Passwords are low-entropy, so they get a 
 memory-hard hash (argon2id). Tokens and session ids are 256 random bits: no one can guess or
 brute-force them, so a fast unsalted sha256 is the right hash for them, and it lets the desk find
 one by an indexed lookup on every request instead of trying argon2 against every stored hash.
+
+Each argon2 verification holds 64 MiB: at most HASHING_SLOTS run at once in a process (others wait
+their turn, up to HASHING_WAIT seconds, then get HashingBusy), so a burst of logins cannot hold
+many of those buffers. LoginThrottle refuses logins for an account or from a client after
+repeated failures (the web app answers 429 with Retry-After).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict, deque
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from truthmeter.errors import TruthmeterError
 from truthmeter.newsroom.desk import Desk
 from truthmeter.newsroom.records import Session
 
 __all__ = ["MIN_PASSWORD_LENGTH", "TOKEN_PREFIX", "check_user_name", "hash_password", "verify_password", "new_secret",
-           "hash_secret", "secrets_match", "create_token", "token_editor", "login", "session_editor", "logout"]
+           "hash_secret", "secrets_match", "create_token", "token_editor", "login", "session_editor", "logout",
+           "LoginThrottle", "HashingBusy", "HASHING_SLOTS", "HASHING_WAIT"]
 
 MIN_PASSWORD_LENGTH = 8
 # Marks our tokens, so a leaked one is recognisable in logs and by secret scanners.
@@ -34,6 +46,14 @@ _USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 # argon2-cffi's defaults (RFC 9106's low-memory profile: argon2id, 64 MiB, 3 passes).
 _HASHER = PasswordHasher()
+# Verifications at once per process, and how long one waits for its turn before giving up.
+HASHING_SLOTS = 2
+HASHING_WAIT = 10.0
+_HASHING = threading.BoundedSemaphore(HASHING_SLOTS)
+
+
+class HashingBusy(TruthmeterError):
+    """Every hashing slot stayed taken for HASHING_WAIT seconds: the server is busy checking logins."""
 
 
 def check_user_name(name: str) -> str:
@@ -54,11 +74,16 @@ def hash_password(password: str, *, hasher: PasswordHasher | None = None) -> str
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """True when `password` matches; False for a wrong password or a hash that is not argon2's."""
+    """True when `password` matches; False for a wrong password or a hash that is not argon2's.
+    At most HASHING_SLOTS run at once; raise HashingBusy after waiting HASHING_WAIT seconds for one."""
+    if not _HASHING.acquire(timeout=HASHING_WAIT):
+        raise HashingBusy("the server is busy checking other logins")
     try:
         return bool(_HASHER.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
+    finally:
+        _HASHING.release()
 
 
 @lru_cache(maxsize=1)
@@ -112,6 +137,59 @@ def login(desk: Desk, name: str, password: str, hours: int = 12) -> tuple[str, s
     expires = datetime.now(timezone.utc) + timedelta(hours=hours)
     desk.add_session(hash_secret(secret), name, csrf, expires.isoformat(timespec="seconds"))
     return secret, csrf
+
+
+class LoginThrottle:
+    """Failed logins per account and per client: after `limit` failures within `window` seconds,
+    either one is refused until its oldest failure is that old. A success clears both.
+
+    An attempt counts as a failure from the moment it starts (a success then takes it back), so a
+    burst of concurrent attempts is held to `limit` as well. Unknown names count like known ones:
+    the throttle must not tell which accounts exist. Memory is bounded: at most `max_keys` accounts
+    and clients are remembered, the least recently failing dropped first.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 15 * 60, *, max_keys: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.max_keys, self._clock = limit, window, max_keys, clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    @staticmethod
+    def _keys(account: str, client: str) -> tuple[str, str]:
+        return "account:" + account.strip().casefold(), "client:" + client
+
+    def attempt(self, account: str, client: str) -> int:
+        """Start an attempt: 0 when allowed (counted as a failure until `succeeded`), else the whole
+        seconds until one would be."""
+        now = self._clock()
+        keys = self._keys(account, client)
+        with self._lock:
+            wait = 0.0
+            for key in keys:
+                times = self._failures.get(key)
+                while times and now - times[0] >= self.window:
+                    times.popleft()
+                if times is not None and len(times) >= self.limit:
+                    wait = max(wait, times[0] + self.window - now)
+            if wait > 0:
+                return max(1, math.ceil(wait))
+            for key in keys:
+                times = self._failures.pop(key, None) or deque(maxlen=self.limit)
+                times.append(now)
+                self._failures[key] = times  # most recent last
+            while len(self._failures) > self.max_keys:
+                self._failures.popitem(last=False)
+        return 0
+
+    def succeeded(self, account: str, client: str) -> None:
+        """A successful login: forget the failures of the account and of the client."""
+        with self._lock:
+            for key in self._keys(account, client):
+                self._failures.pop(key, None)
 
 
 def session_editor(desk: Desk, secret: str | None) -> Session | None:

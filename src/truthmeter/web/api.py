@@ -1,17 +1,19 @@
 """The REST API under /api: thin endpoints over the library, the store and the desk.
 
 Endpoints are sync `def`s: FastAPI runs them in its thread pool, so rating (CPU) and SQLite calls
-(the store serialises them with its lock) never block the event loop.
+(the store serialises them with its lock) never block the event loop. POST /api/rate is async, to
+share the micro-batcher (web/batcher.py): it reads the articles and rates them in the batcher's
+worker threads, so the event loop only routes.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from truthmeter import pipeline
 from truthmeter.errors import ParseError
@@ -24,10 +26,10 @@ from truthmeter.store import Store
 from truthmeter.stories.outlets import TrackRecords
 from truthmeter.types import MAX_CLAIM_CHARS, Article, Verdict, content_hash
 from truthmeter.web import deps
-from truthmeter.web.api_models import (MAX_BATCH, ArticleIn, AuditEntryOut, ClaimIn, ClaimOut, FactCheckOut, IngestOut,
+from truthmeter.web.api_models import (ArticleIn, AuditEntryOut, ClaimIn, ClaimOut, FactCheckOut, IngestOut,
                                        OutletDetailOut, OutletOut, Page, Problem, QueueItemOut, RatedOut, RatePayload, RatingIn,
                                        ReviewOut, StoredArticleOut, StoryDetailOut, StoryOut, TipIn, TipOut)
-from truthmeter.web.limits import rate_limited
+from truthmeter.web.limits import article_cap, articles_limited, rate_limited
 
 __all__ = ["router"]
 
@@ -47,7 +49,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
            401: "No credentials: send Authorization: Bearer <token>",
            403: "Invalid or revoked token, or an expired session / missing X-CSRF-Token", 404: "Not found",
            409: "Not allowed in the story's state (publishing an Unrated story without an editor's rating)",
-           413: "Request body too large", 422: "Invalid input", 429: "Too many requests (see Retry-After)"}
+           413: "Request body too large, or too many articles in one request", 422: "Invalid input",
+           429: "Too many requests (see Retry-After)", 503: "Busy: too many articles waiting to be rated"}
     return {code: {"model": Problem, "description": why[code]} for code in codes}
 
 
@@ -75,20 +78,21 @@ def _articles(request: Request, items: list[ArticleIn], batch: bool) -> list[Art
 
 # --- rating -------------------------------------------------------------------------------------
 
-@router.post("/rate", tags=["rating"], summary="Rate one article or a list of up to 100",
-             response_model=RatedOut | list[RatedOut], responses=_errors(413, 422, 429),
-             dependencies=[Depends(rate_limited)])
+@router.post("/rate", tags=["rating"], summary="Rate one article or a list of them",
+             response_model=RatedOut | list[RatedOut], responses=_errors(413, 422, 429, 503),
+             dependencies=[Depends(articles_limited)])
 async def rate(request: Request, payload: Annotated[RatePayload, Body()]) -> Any:
     """Rate pasted text (`{"text", "title"}`) or a fetched page (`{"url"}`) without storing anything.
     A JSON array answers an array in the same order; one bad item fails the whole request (422).
-    Anonymous clients are rate-limited per IP (429 with Retry-After); a valid API token is not."""
+    A list may hold up to the server's article cap (100 by default; 413 above it).
+    Anonymous clients are rate-limited per IP, each article counting once (429 with Retry-After);
+    a valid API token is not. 503 with Retry-After when too many articles are already waiting."""
     batch = isinstance(payload, list)
     items: list[ArticleIn] = payload if batch else [payload]  # type: ignore[assignment, list-item]
-    if any(item.url for item in items):  # fetching blocks: keep it off the event loop
-        articles = await run_in_threadpool(_articles, request, items, batch)
-    else:
-        articles = _articles(request, items, batch)
-    rated = [r.to_dict() for r in await request.app.state.batcher.rate(articles)]
+    # Reading (parsing pasted text: CPU; fetching URLs: blocking) and rating run in the batcher's
+    # worker threads, never on the event loop.
+    rated = await request.app.state.batcher.rate(partial(_articles, request, items, batch), len(items),
+                                                 fetches=any(item.url for item in items))
     # The dicts are already the documented shape (RatedOut, tested): skip re-validating them.
     return JSONResponse(rated if batch else rated[0])
 
@@ -114,10 +118,12 @@ def get_article(store: StoreDep, article_id: Annotated[str, Path(max_length=200)
 
 
 @router.post("/articles", tags=["articles"], summary="Ingest articles (rate, store, group into stories)",
-             status_code=status.HTTP_201_CREATED, response_model=IngestOut, responses=_errors(401, 403, 413, 422))
+             status_code=status.HTTP_201_CREATED, response_model=IngestOut, responses=_errors(401, 403, 413, 422),
+             dependencies=[Depends(article_cap)])
 def ingest_articles(request: Request, store: StoreDep, model: ModelDep, editor: Editor,
-                    items: Annotated[list[ArticleIn], Body(max_length=MAX_BATCH)]) -> Any:
-    """Each item is `{"text", "title"}` or `{"url"}`; a bad item fails the request before anything is stored."""
+                    items: Annotated[list[ArticleIn], Body()]) -> Any:
+    """Each item is `{"text", "title"}` or `{"url"}`; a bad item fails the request before anything is stored.
+    Up to the server's article cap per request (100 by default; 413 above it)."""
     articles = _articles(request, items, batch=True)
     report = pipeline.ingest_articles(articles, store, model)
     return {"read": report.read, "new": report.new, "new_stories": report.new_stories,

@@ -16,9 +16,10 @@ from truthmeter.types import MAX_CLAIM_CHARS, ClaimBasis, Label, Verdict
 __all__ = ["Problem", "ArticleIn", "RatePayload", "TipIn", "RatingIn", "ClaimIn", "ClaimOut", "Page", "SignalOut",
            "ReasonOut", "RatedOut", "StoredArticleOut", "StoryOut", "StoryArticleOut", "FactCheckOut", "QuoteOut", "DenialOut", "ReviewOut",
            "CorrectionOut", "StoryDetailOut", "OutletOut", "OutletDetailOut", "QueueItemOut", "AuditEntryOut",
-           "TipOut", "IngestedOut", "IngestOut", "MAX_BATCH", "ONE_TAG", "MANY_TAG"]
+           "TipOut", "IngestedOut", "IngestOut", "ONE_TAG", "MANY_TAG"]
 
-MAX_BATCH = 100
+# How many articles one request may carry is the server's setting (WebConfig.max_articles): checked
+# before the body is validated, and written into the schema as maxItems by the app.
 ONE_TAG, MANY_TAG = "object", "array"  # union tags: error locations drop them
 
 
@@ -63,7 +64,7 @@ def _payload_kind(value: Any) -> str:
 
 
 RatePayload = Annotated[
-    Annotated[ArticleIn, Tag(ONE_TAG)] | Annotated[list[ArticleIn], Field(max_length=MAX_BATCH), Tag(MANY_TAG)],
+    Annotated[ArticleIn, Tag(ONE_TAG)] | Annotated[list[ArticleIn], Tag(MANY_TAG)],
     Discriminator(_payload_kind)]
 
 

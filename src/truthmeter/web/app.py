@@ -15,19 +15,20 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from truthmeter import pipeline
 from truthmeter.errors import ParseError, StoreError
+from truthmeter.newsroom.auth import LoginThrottle
 from truthmeter.newsroom.desk import UnknownStory
 from truthmeter.store import open_store
 from truthmeter.web import api, pages
 from truthmeter.web.api_models import MANY_TAG, ONE_TAG
 from truthmeter.web.config import WebConfig
 from truthmeter.web.deps import LoginRequired
-from truthmeter.web.batcher import RateBatcher
+from truthmeter.web.batcher import Busy, RateBatcher
 from truthmeter.web.limits import BodySizeLimit, RateLimiter
 
 __all__ = ["create_app", "factory", "SecurityHeaders", "CSP", "DOCS_CSP"]
@@ -93,6 +94,7 @@ def create_app(config: WebConfig) -> FastAPI:
     app.state.config, app.state.store, app.state.model, app.state.store_closed = config, store, model, False
     app.state.limiter = RateLimiter(config.rate_limit, config.burst)
     app.state.batcher = RateBatcher(model)
+    app.state.login_throttle = LoginThrottle()
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -155,14 +157,36 @@ def _handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(StoreError)
-    async def store_failed(request: Request, exc: StoreError) -> JSONResponse:
+    async def store_failed(request: Request, exc: StoreError) -> JSONResponse | HTMLResponse:
         # The message names the database file: logged for the operator, not shown to the client.
         log.error("%s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse({"detail": "the database could not complete the request"}, status_code=503)
+        return unavailable(request, "the database could not complete the request")
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> JSONResponse | HTMLResponse:
+        return unavailable(request, str(exc), retry_after=exc.retry_after)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
+
+
+def _is_api(path: str) -> bool:
+    return path == "/api" or path.startswith(("/api/", "/openapi.json", "/docs"))
+
+
+def unavailable(request: Request, message: str, *, retry_after: int | None = None) -> JSONResponse | HTMLResponse:
+    """A 503: `{"detail": message}` for the API, the HTML error page for the site's pages. The page is
+    rendered without the store (it may be what is unavailable): no editor is shown as logged in."""
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    if _is_api(request.url.path):
+        return JSONResponse({"detail": message}, status_code=503, headers=headers)
+    from truthmeter.web.templating import templates
+
+    context = {"editor": None, "session_csrf": "", "form_csrf": "", "heading": "Service unavailable",
+               "message": message[:1].upper() + message[1:] + ": try again in a moment."}
+    return templates.TemplateResponse(request, "error.html", context, status_code=503,
+                                      headers={**headers, "Cache-Control": "no-store"})
 
 
 def validation_message(errors: Iterable[Any]) -> str:
@@ -187,6 +211,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
                          tags=app.openapi_tags)
+    _cap_arrays(schema, ("/api/rate", "/api/articles"), app.state.config.max_articles)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.pop("ValidationError", None)
     components["HTTPValidationError"] = {"title": "HTTPValidationError", "type": "object",
@@ -194,3 +219,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                                          "required": ["detail"]}
     app.openapi_schema = schema
     return schema
+
+
+def _cap_arrays(schema: dict[str, Any], paths: Iterable[str], cap: int) -> None:
+    """maxItems on the request bodies' arrays of articles: the server's cap, checked by the app
+    (not by the models, so that it is declared once, in WebConfig)."""
+    for path in paths:
+        body = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        for node in [body, *body.get("oneOf", []), *body.get("anyOf", [])]:
+            if node.get("type") == "array":
+                node["maxItems"] = cap

@@ -15,10 +15,12 @@ __all__ = ["WebConfig"]
 class WebConfig:
     """Everything create_app needs; every field has a safe default for a local server.
 
-    `rate_limit` is requests per second per client on the public write endpoints (rate, tips,
-    /check), with bursts up to `burst`; 0 turns the limiter off. `fetch_private` lets /api/rate and
-    /check fetch URLs on loopback or private networks: off by default, so the server cannot be
-    made to probe its own network.
+    `rate_limit` is articles per second per client on the public write endpoints (a batch of N
+    articles to /api/rate costs N; a tip, a /check or a login costs 1), with bursts up to `burst`;
+    0 turns the limiter off. `max_articles` caps the articles in one request to /api/rate or
+    /api/articles (413 above it). `fetch_private` lets /api/rate and /check fetch URLs on loopback
+    or private networks: off by default, so the server cannot be made to probe its own network.
+    Session cookies are `Secure` when `site_url` is https, or always with `secure_cookies`.
     """
 
     db: str | None = None
@@ -27,6 +29,7 @@ class WebConfig:
     rate_limit: float = 20.0
     burst: int = 40
     max_body_bytes: int = 1_000_000
+    max_articles: int = 100
     session_hours: int = 12
     secure_cookies: bool = False
     max_text_chars: int = 200_000
@@ -37,11 +40,16 @@ class WebConfig:
         if not self.site_url.startswith(("http://", "https://")):
             raise TruthmeterError(f"site url must start with http:// or https://, got {self.site_url!r}")
         checks = (("rate limit", self.rate_limit, 0), ("burst", self.burst, 1),
-                  ("max body bytes", self.max_body_bytes, 1), ("session hours", self.session_hours, 1),
-                  ("max text chars", self.max_text_chars, 1))
+                  ("max body bytes", self.max_body_bytes, 1), ("max articles", self.max_articles, 1),
+                  ("session hours", self.session_hours, 1), ("max text chars", self.max_text_chars, 1))
         for name, value, least in checks:
             if value < least:
                 raise TruthmeterError(f"{name} must be at least {least}, got {value}")
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether cookies get the Secure attribute (sent over https only)."""
+        return self.secure_cookies or self.site_url.startswith("https://")
 
     @classmethod
     def from_env(cls) -> "WebConfig":

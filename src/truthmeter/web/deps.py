@@ -9,15 +9,14 @@ request made with it must also carry the session's CSRF token: a form field on p
 from __future__ import annotations
 
 import hmac
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from truthmeter import pipeline
 from truthmeter.errors import ParseError
-from truthmeter.ingest.fetch import guarded
+from truthmeter.ingest.fetch import guarded, refuse_non_public
 from truthmeter.model import TruthModel
 from truthmeter.newsroom import auth
 from truthmeter.newsroom.records import Session
@@ -25,14 +24,19 @@ from truthmeter.store import Store
 from truthmeter.types import Article
 from truthmeter.web.config import WebConfig
 
-__all__ = ["SESSION_COOKIE", "CSRF_HEADER", "LoginRequired", "store", "model", "config", "bearer_editor",
-           "current_session", "editor_from_session", "require_editor_page", "require_api_editor", "check_csrf",
-           "submitted_article", "url_shape_error", "address_refusal"]
+__all__ = ["SESSION_COOKIE", "CSRF_HEADER", "BEARER_SCHEME", "LoginRequired", "store", "model", "config",
+           "bearer_editor", "current_session", "editor_from_session", "require_editor_page", "require_api_editor",
+           "check_csrf", "submitted_article", "url_shape_error"]
 
 SESSION_COOKIE = "tm_session"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _UNSET = object()
+BEARER_SCHEME = "bearerAuth"
+# Declares the scheme in OpenAPI (components.securitySchemes, and `security` on each operation that
+# depends on require_api_editor); it decides nothing: require_api_editor reads the header itself.
+_bearer_scheme = HTTPBearer(scheme_name=BEARER_SCHEME, auto_error=False, bearerFormat="tm_...",
+                            description="An API token: `truthmeter token create --user NAME` prints one.")
 
 
 class LoginRequired(Exception):
@@ -101,7 +105,8 @@ def require_editor_page(request: Request) -> str:
     return editor
 
 
-def require_api_editor(request: Request) -> str:
+def require_api_editor(request: Request,
+                       _declared: HTTPAuthorizationCredentials | None = Depends(_bearer_scheme)) -> str:
     """API: the editor of a Bearer token or of a session cookie (with X-CSRF-Token on writes).
     401 without credentials, 403 with wrong ones."""
     token = _bearer(request)
@@ -148,8 +153,9 @@ def submitted_article(request: Request, *, text: str | None = None, title: str |
         raise ParseError(url, None, why)
     if cfg.fetch_private:
         return pipeline.submitted(url=url, origin=origin)
-    # The guard sees the first request and every redirect hop, each resolved before it is sent.
-    with guarded(lambda hop: url_shape_error(hop) or address_refusal(hop)):
+    # The guard sees the first request and every redirect hop; each host is resolved once, and the
+    # fetch connects to the address that was vetted (no second lookup for DNS rebinding to answer).
+    with guarded(url_shape_error, addresses=refuse_non_public):
         return pipeline.submitted(url=url, origin=origin)
 
 
@@ -163,20 +169,4 @@ def url_shape_error(url: str) -> str | None:
         return "not a valid URL"
     if parts.scheme.lower() not in ("http", "https") or not host:
         return "only http:// and https:// URLs can be fetched"
-    return None
-
-
-def address_refusal(url: str) -> str | None:
-    """Why `url`'s host is off limits (it resolves to a loopback, private or otherwise non-public
-    address, or does not resolve), or None when every address it resolves to is public."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, parts.port, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError, ValueError) as exc:
-        return f"cannot resolve {host}: {exc}"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global:
-            return "the address is not on the public internet"
     return None

@@ -19,7 +19,7 @@ from truthmeter.stories.outlets import TrackRecords
 from truthmeter.types import Article, Stance, Story, Verdict
 from truthmeter.web import deps
 from truthmeter.web.desk_pages import router as desk_router
-from truthmeter.web.limits import rate_limited
+from truthmeter.web.limits import client_key, rate_limited
 from truthmeter.web.templating import http_url
 from truthmeter.web.views import (PER_PAGE, PageError, StoryView, check_form_csrf, find_story, html_errors, page_number,
                                   render, story_views)
@@ -217,7 +217,23 @@ def login_submit(request: Request, name: str = Form(""), password: str = Form(""
     rate_limited(request)
     check_form_csrf(request, csrf_token)
     config = deps.config(request)
-    found = auth.login(deps.store(request).desk, name.strip(), password, config.session_hours) if name.strip() else None
+    account, client = name.strip(), client_key(request)
+    found = None
+    if account:
+        # Failures are throttled per account and per client before any password is hashed.
+        throttle: auth.LoginThrottle = request.app.state.login_throttle
+        wait = throttle.attempt(account, client)
+        if wait:
+            return render(request, "login.html", {"name": name, "next": _safe_next(next),
+                                                  "error": f"Too many failed logins: try again in {wait} s."},
+                          429, headers={"Retry-After": str(wait)})
+        try:
+            found = auth.login(deps.store(request).desk, account, password, config.session_hours)
+        except auth.HashingBusy:
+            raise PageError(503, "the server is busy checking other logins: try again in a moment",
+                            "Service unavailable", headers={"Retry-After": "5"}) from None
+        if found is not None:
+            throttle.succeeded(account, client)
     if found is None:
         # One message for an unknown name and a wrong password: the page must not tell them apart.
         return render(request, "login.html", {"name": name, "error": "Wrong name or password.",
@@ -225,7 +241,7 @@ def login_submit(request: Request, name: str = Form(""), password: str = Form(""
     secret, _csrf = found
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(deps.SESSION_COOKIE, secret, max_age=config.session_hours * 3600, httponly=True,
-                        samesite="lax", path="/", secure=config.secure_cookies)
+                        samesite="lax", path="/", secure=config.cookies_secure)
     return response
 
 
@@ -237,7 +253,8 @@ def logout(request: Request, csrf_token: str = Form("")) -> Response:
         deps.check_csrf(request, csrf_token)
         auth.logout(deps.store(request).desk, secret)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(deps.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(deps.SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=deps.config(request).cookies_secure)
     return response
 
 

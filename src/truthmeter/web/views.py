@@ -38,7 +38,7 @@ class PageError(Exception):
         super().__init__(message)
         self.status, self.message, self.headers = status, message, dict(headers or {})
         self.heading = heading or {400: "Bad request", 403: "Forbidden", 404: "Not found",
-                                   429: "Too many requests"}.get(status, "Error")
+                                   429: "Too many requests", 503: "Service unavailable"}.get(status, "Error")
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def render(request: Request, name: str, context: Mapping[str, Any], status: int 
     response = templates.TemplateResponse(request, name, ctx, status_code=status, headers=dict(headers or {}))
     if fresh:
         response.set_cookie(FORM_CSRF_COOKIE, form_csrf, httponly=True, samesite="lax", path="/",
-                            secure=deps.config(request).secure_cookies)
+                            secure=deps.config(request).cookies_secure)
     response.headers.setdefault("Cache-Control", "no-store" if session else "no-cache")
     return response
 
