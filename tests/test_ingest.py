@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import sys
 import threading
 from collections.abc import Iterator
@@ -14,8 +15,9 @@ import pytest
 
 from truthmeter.errors import FetchError, ParseError
 from truthmeter.ingest import STDIN, read_items
+from truthmeter.ingest import text as text_module
 from truthmeter.ingest.fetch import guarded
-from truthmeter.ingest.text import sniff_kind
+from truthmeter.ingest.text import iter_text, sniff_kind
 from truthmeter.types import RawDocument
 
 DATA = Path(__file__).parent / "data"
@@ -179,6 +181,68 @@ def test_json_list_file(tmp_path: Path) -> None:
     docs = items(path)
     assert [(d.text, d.origin.line) for d in docs] == [("Alpha story.", 1), ("Beta story.", 2)]
     assert docs[0].fields == {"title": "A"}
+
+
+_TRICKY = ['plain', 'quote " inside', 'back\\slash', 'brackets ] } [ {', 'comma, "quoted, too"',
+           'caf\u00e9 \u2019 \U0001f389', '\\"', 'new\nline', '']
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 65536])
+def test_json_list_streamed_in_any_piece_size_reads_as_json_does(tmp_path: Path, piece: int,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cuts at every position: escapes, strings, brackets and multibyte characters split across pieces.
+    monkeypatch.setattr(text_module, "_PIECE", piece)
+    rng = random.Random(piece)
+    rows = [{"id": f"r{i}", "text": " ".join(rng.choices(_TRICKY, k=4)) + f" story {i}",
+             "meta": {"tags": [rng.choice(_TRICKY)], "n": [i, [i]]}} for i in range(30)]
+    path = tmp_path / "rows.json"
+    for indent in (None, 2):
+        path.write_text(json.dumps(rows, indent=indent, ensure_ascii=indent is None), encoding="utf-8")
+        docs = items(path)
+        assert [(d.text, d.origin.line) for d in docs] == [(r["text"].strip(), i) for i, r in enumerate(rows, 1)]
+
+
+@pytest.mark.parametrize("piece", [1, 3, 65536])
+def test_iter_text_never_splits_a_character(piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_module, "_PIECE", piece)
+    text = "Beyonc\u00e9 \u2019 \U0001f389 caf\u00e9\nsecond line \u00e9\u00e9\n" * 3
+    assert "".join(iter_text(io.BytesIO(text.encode("utf-8")))) == text
+    assert "".join(iter_text(io.BytesIO(text.encode("utf-16")))) == text
+    mixed = "caf\u00e9\n".encode() + "caf\u00e9\n".encode("cp1252")  # one line each: each decodes on its own
+    assert "".join(iter_text(io.BytesIO(mixed))) == "caf\u00e9\ncaf\u00e9\n"
+
+
+def test_json_object_pretty_printed(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"id": "a", "title": "T", "text": "One story."}, indent=2))
+    (doc,) = items(path)
+    assert (doc.text, doc.fields, doc.origin.line) == ("One story.", {"id": "a", "title": "T"}, 1)
+
+
+def test_json_lines_under_a_json_name(tmp_path: Path) -> None:
+    path = tmp_path / "rows.json"
+    path.write_text('\n{"id": 1, "text": "First."}\n{"id": 2, "text": \n{"id": 3, "text": "Third."}\n')
+    first, bad, third = items(path)
+    assert (first.text, first.origin.line, third.text, third.origin.line) == ("First.", 2, "Third.", 4)
+    assert str(bad).startswith(f"{path}:3: not valid JSON: Expecting value")
+    path.write_text('{"id": 1, "text": \n{"id": 2, "text": "Second."}\n')  # a broken first line too
+    bad, second = items(path)
+    assert (bad.line, second.text, second.origin.line) == (1, "Second.", 2)
+
+
+def test_json_list_with_something_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "rows.json"
+    path.write_text('[{"text": "One."}] {"text": "Two."}')
+    one, error = items(path)
+    assert one.text == "One." and str(error) == f"{path}: not valid JSON: extra data after the list"
+
+
+def test_json_list_stray_bracket_fails_its_element_only(tmp_path: Path) -> None:
+    path = tmp_path / "rows.json"
+    path.write_text('[{"text": "One."}}, {"text": "Two."}]')
+    bad, two = items(path)
+    assert str(bad) == f"{path}:1: not valid JSON: Extra data"
+    assert (two.text, two.origin.line) == ("Two.", 2)
 
 
 def test_record_fields_use_canonical_names(tmp_path: Path) -> None:

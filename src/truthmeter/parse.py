@@ -23,6 +23,7 @@ _LABELS = {"1": 1, "0": 0, "fake": 1, "real": 0, "false": 1, "true": 0}
 
 _RATING = re.compile(r"^(?:[A-Za-z][\w ]{0,30}\s)?rating\s*[:\-–]?\s*(\d+(?:\.\d+)?)\s*"
                      r"(?:/\s*(\d+)|out\s+of\s+(\d+))?\s*\.?$", re.I)
+_TRUTH_RATING = re.compile(r"^truth\s+rating\s*[:\-–]", re.I)  # the seed format's own label, whatever follows
 _HEADER = re.compile(r"^(?P<key>date|published(?: on)?|posted(?: on)?|updated|last updated|url|link|"
                      r"source|outlet|published by|publisher|authors?|written by)\s*:\s*(?P<value>\S.*)$",
                      re.I)
@@ -52,7 +53,10 @@ def parse(doc: RawDocument) -> Article:
     """Make an Article from a RawDocument, or raise ParseError naming where and why."""
     where = (doc.origin.path, doc.origin.line)
     if doc.kind == "text":
-        found = parse_text(doc.text)
+        try:
+            found = parse_text(doc.text)
+        except _BadRating as exc:  # an unreadable fact-check rating must not turn into another verdict
+            raise ParseError(*where, str(exc)) from None
     elif doc.kind == "html":
         found = extract_html(doc.text, url=doc.fields.get("url"))
         if not found.get("body"):
@@ -158,13 +162,26 @@ def _blocks(lines: list[str]) -> list[list[str]]:
     return [b for b in blocks if b]
 
 
+class _BadRating(ValueError):
+    """A rating line in the header whose value is not a rating from 0 to 10."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(f"rating line {line!r} is not a rating from 0 to 10")
+
+
 def _take_meta(line: str, found: dict[str, object], *, header_zone: bool, standalone: bool) -> bool:
-    """Record a metadata line into `found`; True when the line is metadata and leaves the body."""
+    """Record a metadata line into `found`; True when the line is metadata and leaves the body.
+    Raise _BadRating for a header rating line out of range, or a "Truth rating:" line with no number."""
     # A rating counts only in the header: a "Rating: 3/10" deep in a review is not a fact-check.
     rating = _RATING.match(line) if header_zone else None
     if rating:
-        found["fact_check_rating"] = found["fact_check_rating"] or _scale_rating(*rating.groups())
+        scaled = _scale_rating(*rating.groups())
+        if scaled is None:
+            raise _BadRating(line)
+        found["fact_check_rating"] = found["fact_check_rating"] or scaled
         return True
+    if header_zone and _TRUTH_RATING.match(line):
+        raise _BadRating(line)
     header = _HEADER.match(line)
     if header:
         key = header["key"].lower()
@@ -181,11 +198,13 @@ def _take_meta(line: str, found: dict[str, object], *, header_zone: bool, standa
 
 
 def _scale_rating(value: str, over: str | None, out_of: str | None) -> int | None:
-    number, scale = float(value), float(over or out_of or 0)
-    if scale:
-        number = number / scale * 10
-    elif number > 10:  # a bare number above 10 is a percentage
-        number = number / 10 if number <= 100 else -1
+    """0-10, or None when out of range: a bare number is out of 10 (never guessed a percentage:
+    "Truth rating: 11" is no 1), a scaled one ("3/5", "70 out of 100") is brought to 10."""
+    number, scale = float(value), over or out_of
+    if scale is not None:
+        if not float(scale):
+            return None
+        number = number / float(scale) * 10
     return math.floor(number + 0.5) if 0 <= number <= 10 else None  # halves round up, not to even
 
 

@@ -1,13 +1,17 @@
 """Readers: turn paths, folders, stdin and URLs into RawDocuments (or ParseErrors), in input order.
 
 `read_items` never raises for bad input: each bad file, row or URL is yielded as one ParseError
-(FetchError for URLs) and the stream goes on with the next item.
+(FetchError for URLs) and the stream goes on with the next item. Files are streamed, except
+one-document files (text, HTML), read whole up to the size limit. Feeds are streamed, yet limited in
+size as those are: one that is not well-formed XML is read again whole.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 
@@ -15,9 +19,11 @@ from ..errors import FetchError, ParseError
 from ..types import RawDocument
 from .feeds import read_feed
 from .fetch import fetch
+from .jsonfile import read_json
 from .parquet import read_parquet
-from .tabular import read_csv, read_json_text, read_jsonl
-from .text import decode, document_from_bytes, iter_lines, looks_binary, read_document, read_head, sniff_kind
+from .tabular import read_csv, read_jsonl
+from .text import (SNIFF_BYTES, decode, document_from_bytes, is_binary, iter_lines, read_document, read_head,
+                   size_error, sniff_kind)
 
 __all__ = ["read_items", "file_kind", "Item", "STDIN"]
 
@@ -50,24 +56,61 @@ def _read_path(path: str, text_field: str | None) -> Iterator[Item]:
             yield from _read_url(path, text_field)
         elif os.path.isdir(path):
             for file in _walk(path):
-                yield from _read_file_safely(file, text_field, explicit=False)
-        elif not os.path.exists(path):
-            yield ParseError(path, None, "no such file or folder")
+                if isinstance(file, ParseError):
+                    yield file
+                else:
+                    yield from _read_file_safely(file, text_field, explicit=False)
         else:
-            yield from _read_file_safely(path, text_field, explicit=True)
+            yield from _read_named_file(path, text_field)
     except OSError as exc:  # e.g. an unreadable folder
         yield ParseError(path, None, f"could not read: {exc.strerror or exc}")
 
 
-def _walk(folder: str) -> Iterator[str]:
-    """Files under `folder`, depth first in name order, skipping hidden files and folders."""
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                (stat.S_ISBLK, "a device"))
+
+
+def _mode(path: str) -> int | ParseError:
+    """The type and mode bits of what `path` leads to (through links), or why it leads nowhere."""
+    try:
+        return os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return ParseError(path, None, "broken symbolic link" if os.path.islink(path) else "no such file or folder")
+    except OSError as exc:  # a symbolic link loop, a name too long, no permission
+        return ParseError(path, None, f"could not read: {exc.strerror or exc}")
+
+
+def _read_named_file(path: str, text_field: str | None) -> Iterator[Item]:
+    mode = _mode(path)
+    if isinstance(mode, ParseError):
+        yield mode
+    elif not stat.S_ISREG(mode):  # never opened: opening a named pipe waits for a writer, forever
+        what = next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
+        yield ParseError(path, None, f"not a regular file ({what})")
+    else:
+        yield from _read_file_safely(path, text_field, explicit=True)
+
+
+def _walk(folder: str) -> Iterator[str | ParseError]:
+    """Regular files under `folder`, depth first in name order, skipping hidden files and folders (and
+    pipes, sockets, devices: not articles). A link that leads nowhere (a loop, a missing target) or an
+    unreadable subfolder is an error in its place, and the walk goes on."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield ParseError(folder, None, f"could not read: {exc.strerror or exc}")
+        return
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         # Symlinked folders are not followed: a link back up the tree would never end.
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path)
-        elif entry.is_file():
+        elif entry.is_symlink():  # followed to a file; one that leads nowhere is an error
+            mode = _mode(entry.path)
+            if isinstance(mode, ParseError) or stat.S_ISREG(mode):
+                yield mode if isinstance(mode, ParseError) else entry.path
+        elif entry.is_file(follow_symlinks=False):
             yield entry.path
 
 
@@ -86,9 +129,12 @@ def file_kind(path: str) -> str | None:
 
 def _read_file(path: str, text_field: str | None, *, explicit: bool) -> Iterator[Item]:
     kind = file_kind(path)
+    if kind == "parquet":  # binary by design: checked by its own reader, not as text
+        yield from read_parquet(path, text_field)
+        return
+    head = read_head(path)
     if kind is None:
-        head = read_head(path)
-        if looks_binary(head):
+        if is_binary(head):
             # Stray binaries (images, archives) in a folder are not articles; only complain
             # when the user named the file.
             if explicit:
@@ -97,35 +143,42 @@ def _read_file(path: str, text_field: str | None, *, explicit: bool) -> Iterator
         kind = sniff_kind(decode(head))
     if kind in ("text", "html"):
         yield read_document(path, kind)
-        return
-    if kind == "parquet":  # binary by design: checked by its own reader, not as text
-        yield from read_parquet(path, text_field)
-        return
-    head = read_head(path)
-    if looks_binary(head):
+    # In a dataset, a stray NUL byte fails its own line or element, not the file.
+    elif is_binary(head, by_line=kind != "feed"):
         yield ParseError(path, None, "binary file, not text")
     elif kind == "jsonl":
         yield from read_jsonl(path, iter_lines(path), text_field)
     elif kind in ("csv", "tsv"):
         yield from read_csv(path, iter_lines(path), text_field, "\t" if kind == "tsv" else ",")
+    elif kind == "feed":
+        yield from _read_feed_file(path)
     else:
         with open(path, "rb") as f:
-            data = f.read()
-        yield from _read_bytes(path, data, kind, text_field)
+            yield from read_json(path, f, text_field)
+
+
+def _read_feed_file(path: str) -> Iterator[Item]:
+    # The limit is on the file: a feed that is not well-formed XML is read again whole (feeds.py).
+    too_big = size_error(path, os.stat(path).st_size)
+    if too_big is not None:
+        yield too_big
+        return
+    with open(path, "rb") as f:
+        yield from read_feed(path, f)
 
 
 def _read_bytes(path: str, data: bytes, kind: str | None, text_field: str | None,
                 fields: dict[str, str] | None = None) -> Iterator[Item]:
-    """Read content already in memory (stdin, a fetched page, a feed or JSON file)."""
-    if looks_binary(data[:8192]):
+    """Read content already in memory (stdin, a fetched page)."""
+    if is_binary(data[:SNIFF_BYTES]):
         yield ParseError(path, None, "binary file, not text")
         return
     if kind is None:
-        kind = sniff_kind(decode(data[:8192]))
+        kind = sniff_kind(decode(data[:SNIFF_BYTES]))
     if kind == "feed":
-        yield from read_feed(path, data)
+        yield from read_feed(path, io.BytesIO(data))
     elif kind in ("json", "jsonl"):
-        yield from read_json_text(path, decode(data), text_field)
+        yield from read_json(path, io.BytesIO(data), text_field)
     elif kind in ("csv", "tsv"):
         yield from read_csv(path, decode(data).splitlines(keepends=True), text_field,
                             "\t" if kind == "tsv" else ",")
@@ -146,6 +199,6 @@ def _read_url(url: str, text_field: str | None) -> Iterator[Item]:
         yield exc
         return
     kind = next((k for marker, k in _CONTENT_TYPES if marker in content_type), None)
-    if kind is None or (kind == "feed" and sniff_kind(decode(data[:8192])) == "html"):
-        kind = sniff_kind(decode(data[:8192]))  # text/plain and friends, or XHTML served as XML
+    if kind is None or (kind == "feed" and sniff_kind(decode(data[:SNIFF_BYTES])) == "html"):
+        kind = sniff_kind(decode(data[:SNIFF_BYTES]))  # text/plain and friends, or XHTML served as XML
     yield from _read_bytes(url, data, kind, text_field, {"url": url})

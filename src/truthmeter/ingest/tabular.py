@@ -1,8 +1,9 @@
-"""Dataset readers: JSON Lines, JSON lists and CSV/TSV. Streamed row by row, so no size limit.
+"""Dataset readers: JSON Lines and CSV/TSV (JSON files: jsonfile.py). Streamed row by row, so no
+size limit.
 
 Every row becomes a RawDocument of kind "record" (text = the text column, fields = the known
-metadata columns under canonical names) or a ParseError naming its line; a bad row never stops
-the rows after it.
+metadata columns under canonical names) or a ParseError naming its line; a bad row (broken JSON,
+nesting too deep for the parser, a NUL byte) never stops the rows after it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..errors import ParseError
 from ..types import Origin, RawDocument
 from .text import TEXT_FIELDS
 
-__all__ = ["FIELD_ALIASES", "make_record", "read_jsonl", "read_json_text", "read_csv"]
+__all__ = ["FIELD_ALIASES", "BINARY_ROW", "make_record", "json_record", "read_jsonl", "read_csv"]
 
 # Canonical field -> the names datasets use for it (ARG, LLMFake, UPFD, generic exports).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -30,6 +31,10 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "outlet": ("outlet", "source", "site", "sitename", "publisher"),
     "author": ("author", "authors", "byline"),
 }
+
+# A NUL byte is never text: the row holding one is refused (the file as a whole is binary only when
+# most of its lines are: text.is_binary).
+BINARY_ROW = "binary data, not text"
 
 csv.field_size_limit(sys.maxsize)  # article bodies easily exceed the 128 KB default
 
@@ -64,14 +69,29 @@ def make_record(obj: dict[str, object], origin: Origin,
     return RawDocument(origin, "record", text, fields)
 
 
-def _json_error(exc: json.JSONDecodeError) -> str:
-    return f"not valid JSON: {exc.msg} (column {exc.colno})"
+def _json_error(exc: json.JSONDecodeError, column: bool) -> str:
+    return f"not valid JSON: {exc.msg}" + (f" (column {exc.colno})" if column else "")
 
 
 def _record_from_value(value: object, origin: Origin, text_field: str | None) -> RawDocument | ParseError:
     if not isinstance(value, dict):
         return ParseError(origin.path, origin.line, f"not a JSON object (found {type(value).__name__})")
     return make_record(value, origin, text_field)
+
+
+def json_record(path: str, number: int, text: str, text_field: str | None, *,
+                column: bool = True) -> RawDocument | ParseError:
+    """One record from the JSON text of one line or list element numbered `number`. `column`: name the
+    column of a syntax error (it means little inside a list element spread over lines)."""
+    if "\x00" in text:
+        return ParseError(path, number, BINARY_ROW)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return ParseError(path, number, _json_error(exc, column))
+    except RecursionError:  # the stdlib parser recurses once per level of nesting
+        return ParseError(path, number, "JSON nested too deeply")
+    return _record_from_value(value, Origin(path, number), text_field)
 
 
 def read_jsonl(path: str, lines: Iterable[str], text_field: str | None = None,
@@ -82,36 +102,9 @@ def read_jsonl(path: str, lines: Iterable[str], text_field: str | None = None,
         if not line.strip():
             continue
         seen = True
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield ParseError(path, number, _json_error(exc))
-            continue
-        yield _record_from_value(value, Origin(path, number), text_field)
+        yield json_record(path, number, line, text_field)
     if not seen:
         yield ParseError(path, None, "empty file")
-
-
-def read_json_text(path: str, text: str, text_field: str | None = None,
-                   ) -> Iterator[RawDocument | ParseError]:
-    """A whole JSON document (one object or a list of them), else JSON Lines."""
-    if not text.strip():
-        yield ParseError(path, None, "empty file")
-        return
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if text.lstrip().startswith("["):
-            yield ParseError(path, exc.lineno, _json_error(exc))
-        else:  # most likely JSON Lines: each line stands alone
-            yield from read_jsonl(path, text.splitlines(), text_field)
-        return
-    if isinstance(value, list):
-        # A list has no useful line numbers per item; the 1-based item index stands in for one.
-        for index, item in enumerate(value, 1):
-            yield _record_from_value(item, Origin(path, index), text_field)
-    else:
-        yield _record_from_value(value, Origin(path, 1), text_field)
 
 
 def _delimiter(header: str, default: str) -> str:
@@ -155,13 +148,16 @@ class _Reader(Protocol):
 
 def _csv_rows(path: str, reader: _Reader, columns: list[str],
               text_field: str | None, skipped: int) -> Iterator[RawDocument | ParseError]:
-    previous = reader.line_num
+    previous, seen = reader.line_num, False
     while True:
         try:
             row = next(reader)
         except StopIteration:
+            if not seen:  # a header alone: say so, rather than rate nothing in silence
+                yield ParseError(path, None, "no rows")
             return
         except csv.Error as exc:
+            seen = True
             yield ParseError(path, reader.line_num + skipped, f"bad CSV row: {exc}")
             if reader.line_num == previous:  # no progress: give up rather than loop
                 return
@@ -169,5 +165,9 @@ def _csv_rows(path: str, reader: _Reader, columns: list[str],
             continue
         start, previous = previous + 1, reader.line_num
         if not any(cell.strip() for cell in row):
+            continue
+        seen = True
+        if any("\x00" in cell for cell in row):
+            yield ParseError(path, start + skipped, BINARY_ROW)
             continue
         yield make_record(dict(zip(columns, row)), Origin(path, start + skipped), text_field)

@@ -1,22 +1,29 @@
 """Low-level reading shared by every reader: decoding, binary and size checks, content sniffing.
 
+Every byte a reader turns into text is decoded here (`decode`, `iter_text`, `iter_lines`), so all
+readers agree on encodings: UTF-8, UTF-16/32 with a byte order mark, else cp1252 or latin-1.
+
 Also the reader for one-document files (plain text and HTML): the whole file is one RawDocument.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import IO
 
 from .. import settings
 from ..errors import ParseError
 from ..types import Origin, RawDocument
 
-__all__ = ["SNIFF_BYTES", "TEXT_FIELDS", "decode", "iter_lines", "looks_binary", "read_head",
-           "size_error", "sniff_kind", "read_document", "document_from_bytes"]
+__all__ = ["SNIFF_BYTES", "TEXT_FIELDS", "decode", "iter_text", "iter_lines", "split_lines", "looks_binary",
+           "is_binary", "read_head", "max_bytes", "size_error", "over_limit", "sniff_kind", "read_document",
+           "document_from_bytes"]
 
 SNIFF_BYTES = 8192
+_PIECE = 1 << 16  # the most bytes decoded at a time when streaming
 # Column / key names that can hold an article's text, in order of preference.
 TEXT_FIELDS = ("text", "content", "news_text", "body", "title")
 
@@ -24,10 +31,26 @@ _TAG = re.compile(r"<(?:!doctype\s+html|html|head|body|article|p|div|meta|title)
 _JSON_START = re.compile(r'\{\s*["}]|\[\s*[\[{"\]\d-]')
 _COLUMN = re.compile(r"^[a-z_][\w\-]{0,40}$")
 _FEED = re.compile(r"<(?:rss|feed|rdf:rdf)\b", re.I)
+# UTF-32 LE's mark starts with UTF-16 LE's, so it is tried first.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 when `head` starts with its byte order mark: text full of NUL bytes that
+    only such a mark tells from a binary file."""
+    return next((encoding for bom, encoding in _BOMS if head.startswith(bom)), None)
 
 
 def decode(data: bytes) -> str:
     """Decode bytes of unknown encoding; never fails."""
+    wide = _wide_encoding(data)
+    if wide:  # "replace": a cut-off last character (a sniffed head) must not fail the decode
+        return data.decode(wide, errors="replace")
+    return _decode_narrow(data)
+
+
+def _decode_narrow(data: bytes) -> str:
     # UTF-8 is strict enough that a successful decode is almost surely right; cp1252 is the usual
     # culprit otherwise (Windows "smart quotes"); latin-1 maps every byte, so it is the last resort.
     for encoding in ("utf-8-sig", "cp1252"):
@@ -46,23 +69,98 @@ def looks_binary(head: bytes) -> bool:
     return bool(head) and control > len(head) * 0.10
 
 
+def is_binary(head: bytes, *, by_line: bool = False) -> bool:
+    """`looks_binary` for the local readers, which decode UTF-16/32: text with a byte order mark is
+    judged by its characters. With `by_line` (JSON Lines, CSV, JSON: each line or element an item of
+    its own) the file is binary only when most lines of `head` are, so a stray NUL byte fails its own
+    line and not the file; a line cut off by the end of `head` is left to its reader, unless it is
+    the only one."""
+    wide = _wide_encoding(head)
+    if wide:
+        head = head.decode(wide, errors="replace").encode("utf-8")
+    if not by_line:
+        return looks_binary(head)
+    lines = head.split(b"\n")
+    if len(head) >= SNIFF_BYTES and len(lines) > 1:
+        lines.pop()
+    judged = [looks_binary(line) for line in lines if line.strip()]
+    return sum(judged) * 2 > len(judged)
+
+
 def read_head(path: str) -> bytes:
     with open(path, "rb") as f:
         return f.read(SNIFF_BYTES)
 
 
+def _whole_chars(piece: bytes) -> int:
+    """Where the last whole UTF-8 character of `piece` ends: a cut there splits no character."""
+    for back in range(1, min(4, len(piece)) + 1):
+        byte = piece[-back]
+        if byte & 0xC0 != 0x80:  # not a continuation byte: a character starts here
+            needed = 1 if byte < 0xC0 else 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(piece) - back if needed > back else len(piece)
+    return len(piece)
+
+
+def iter_text(source: IO[bytes]) -> Iterator[str]:
+    """A stream's text in pieces (a line, or 64 KB of a longer one) so memory stays flat however
+    large the file. Pieces are decoded one by one like `decode`, so a file mixing encodings line by
+    line still reads; UTF-16/32 with a byte order mark is decoded as a whole stream."""
+    piece = source.read(4)  # room for any byte order mark
+    wide = _wide_encoding(piece)
+    if wide:
+        decoder = codecs.getincrementaldecoder(wide)(errors="replace")
+        while piece:
+            yield decoder.decode(piece)
+            piece = source.read(_PIECE)
+        yield decoder.decode(b"", final=True)  # a cut-off last character, as U+FFFD
+        return
+    carry, piece = b"", piece + source.readline(_PIECE)
+    while piece:
+        piece = carry + piece
+        cut = len(piece) if piece.endswith(b"\n") else _whole_chars(piece)
+        piece, carry = piece[:cut], piece[cut:]
+        if piece:  # (a mark only at the very start says a file is UTF-16/32)
+            yield _decode_narrow(piece)
+        piece = source.readline(_PIECE)
+    if carry:
+        yield _decode_narrow(carry)
+
+
+def split_lines(pieces: Iterable[str]) -> Iterator[str]:
+    """Text pieces regrouped into lines, each with its "\\n" (only "\\n" ends a line, as in a file
+    read in binary; CSV keeps its quoted "\\r"s)."""
+    pending: list[str] = []
+    for piece in pieces:
+        *ends, rest = piece.split("\n")
+        for end in ends:
+            pending.append(end)
+            yield "".join(pending) + "\n"
+            pending.clear()
+        if rest:
+            pending.append(rest)
+    if pending:
+        yield "".join(pending)
+
+
 def iter_lines(path: str) -> Iterator[str]:
-    """Stream a file's lines, decoding each one separately so a mixed-encoding file still reads."""
+    """Stream a file's lines, decoding them piece by piece so a mixed-encoding file still reads."""
     with open(path, "rb") as f:
-        for raw in f:
-            yield decode(raw)
+        yield from split_lines(iter_text(f))
+
+
+def max_bytes() -> int:
+    """The size limit on a document read whole, and on one item of a JSON list."""
+    return int(settings.get("max_file_bytes"))  # type: ignore[call-overload]
 
 
 def size_error(path: str, size: int) -> ParseError | None:
-    limit = int(settings.get("max_file_bytes"))  # type: ignore[call-overload]
-    if size <= limit:
-        return None
-    return ParseError(path, None, f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit "
+    """The error for a file of `size` bytes when that is over the limit."""
+    return over_limit(path, size) if size > max_bytes() else None
+
+
+def over_limit(path: str, size: int, line: int | None = None, what: str = "file") -> ParseError:
+    return ParseError(path, line, f"{what} is {size / 1e6:.1f} MB, over the {max_bytes() / 1e6:g} MB limit "
                                   "(set TRUTHMETER_MAX_FILE_BYTES)")
 
 
@@ -91,7 +189,7 @@ def sniff_kind(head: str) -> str:
 def document_from_bytes(path: str, data: bytes, kind: str,
                         fields: dict[str, str] | None = None) -> RawDocument | ParseError:
     """One RawDocument from a whole file's bytes, or the reason there is none."""
-    if looks_binary(data[:SNIFF_BYTES]):
+    if is_binary(data[:SNIFF_BYTES]):
         return ParseError(path, None, "binary file, not text")
     text = decode(data)
     if not text.strip():
