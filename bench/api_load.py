@@ -88,12 +88,17 @@ def make_token(db: str) -> str:
 
 
 def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
+    # The server's log goes to a file: an undrained pipe fills up and blocks the server's event loop
+    # at its next log line (a soak found that: the server stalled, not the app).
+    log = open(Path(db).with_suffix(".serve.log"), "w+b")  # noqa: SIM115 (closed with the server)
     proc = subprocess.Popen([*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db], env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    proc.log = log  # type: ignore[attr-defined]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            sys.exit(f"truthmeter serve exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            sys.exit(f"truthmeter serve exited with {proc.returncode}: {log.read().decode()[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/outlets", timeout=2).status_code < 500:
                 return proc
@@ -102,6 +107,14 @@ def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
         time.sleep(0.2)
     stop_server(proc)
     sys.exit("truthmeter serve did not answer within 60 s")
+
+
+def server_log(proc: subprocess.Popen[bytes]) -> str:
+    """What the server wrote to stderr so far."""
+    log = proc.log  # type: ignore[attr-defined]
+    log.flush()
+    log.seek(0)
+    return log.read().decode("utf-8", "replace")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -115,17 +128,22 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of the server process and its children, in MB."""
+def status_mb(pid: int, key: str) -> float:
+    """A memory figure of /proc/PID/status (VmHWM: peak resident, VmRSS: resident now) of the server
+    process and its children, in MB."""
     total = 0.0
     for p in [pid, *_children(pid)]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(f"{key}:"):
                     total += int(line.split()[1]) / 1024
         except OSError:
             pass
     return total
+
+
+def peak_rss_mb(pid: int) -> float:
+    return status_mb(pid, "VmHWM")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -205,17 +205,18 @@ class _StoryContexts:
         from truthmeter.stories.context import claim_text, in_context
 
         self._store, self._claim, self._context = store, claim_text, in_context
-        self._links = {link.content_hash: link for link in store.story_links()}
+        # Only the story and stance of each link: its signature and vector are kilobytes apiece.
+        self._links = {link.content_hash: (link.story_id, link.stance) for link in store.story_links()}
         self._stories: dict[str, tuple[Story, tuple[FactCheck, ...]]] = {}
 
     def of(self, item: RatedArticle) -> StoryContext:
-        link = self._links[content_hash(item.article.title, item.article.body)]
-        if link.story_id not in self._stories:
-            stored = self._store.get_story(link.story_id)
+        story_id, stance_name = self._links[content_hash(item.article.title, item.article.body)]
+        if story_id not in self._stories:
+            stored = self._store.get_story(story_id)
             assert stored is not None  # its link was just read
-            self._stories[link.story_id] = (stored.story, stored.fact_checks)
-        story, checks = self._stories[link.story_id]
-        stance, r = Stance(link.stance), item.rating
+            self._stories[story_id] = (stored.story, stored.fact_checks)
+        story, checks = self._stories[story_id]
+        stance, r = Stance(stance_name), item.rating
         return StoryContext(story_id=story.id, story_rating=story.story_rating, story_verdict=story.verdict,
                             claim=self._claim(story), stance=stance,
                             in_context=self._context(story, checks, r.truth_rating, stance, r.fact_check_rating))

@@ -25,7 +25,7 @@ from .tabular import read_csv, read_jsonl
 from .text import (SNIFF_BYTES, decode, document_from_bytes, is_binary, iter_lines, read_document, read_head,
                    size_error, sniff_kind)
 
-__all__ = ["read_items", "file_kind", "Item", "STDIN"]
+__all__ = ["read_items", "file_kind", "walk", "Item", "STDIN"]
 
 Item = RawDocument | ParseError
 STDIN = "<stdin>"
@@ -55,7 +55,7 @@ def _read_path(path: str, text_field: str | None) -> Iterator[Item]:
         elif path.lower().startswith(("http://", "https://")):
             yield from _read_url(path, text_field)
         elif os.path.isdir(path):
-            for file in _walk(path):
+            for file in walk(path):
                 if isinstance(file, ParseError):
                     yield file
                 else:
@@ -91,7 +91,7 @@ def _read_named_file(path: str, text_field: str | None) -> Iterator[Item]:
         yield from _read_file_safely(path, text_field, explicit=True)
 
 
-def _walk(folder: str) -> Iterator[str | ParseError]:
+def walk(folder: str) -> Iterator[str | ParseError]:
     """Regular files under `folder`, depth first in name order, skipping hidden files and folders (and
     pipes, sockets, devices: not articles). A link that leads nowhere (a loop, a missing target) or an
     unreadable subfolder is an error in its place, and the walk goes on."""
@@ -105,7 +105,7 @@ def _walk(folder: str) -> Iterator[str | ParseError]:
             continue
         # Symlinked folders are not followed: a link back up the tree would never end.
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk(entry.path)
+            yield from walk(entry.path)
         elif entry.is_symlink():  # followed to a file; one that leads nowhere is an error
             mode = _mode(entry.path)
             if isinstance(mode, ParseError) or stat.S_ISREG(mode):
