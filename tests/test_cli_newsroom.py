@@ -130,6 +130,36 @@ def test_serve_builds_the_app_and_runs_uvicorn(db: str, monkeypatch: pytest.Monk
     app.state.store.close()  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(("args", "env", "site"), [
+    (["--port", "8765"], None, "http://127.0.0.1:8765"),
+    (["--host", "localhost", "--port", "9001"], None, "http://localhost:9001"),
+    (["--host", "::1", "--port", "9002"], None, "http://[::1]:9002"),
+    (["--host", "0.0.0.0", "--port", "9003"], None, "http://127.0.0.1:9003"),
+    (["--port", "8765"], "https://env.example", "https://env.example"),
+    (["--port", "8765", "--site-url", "https://given.example"], "https://env.example", "https://given.example"),
+])
+def test_serve_site_address_follows_host_and_port(db: str, monkeypatch: pytest.MonkeyPatch, args: list[str],
+                                                 env: str | None, site: str) -> None:
+    """Feed links, JSON-LD and canonical URLs use the site address: by default where the server answers."""
+    import uvicorn
+
+    apps: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: apps.append(app))
+    if env is None:
+        monkeypatch.delenv("TRUTHMETER_SITE_URL", raising=False)
+    else:
+        monkeypatch.setenv("TRUTHMETER_SITE_URL", env)
+    result = invoke("serve", *args, "--db", db)
+    assert result.exit_code == 0, result.output
+    (app,) = apps
+    try:
+        assert app.state.config.site_url == site  # type: ignore[attr-defined]
+        assert f"(site url {site})" in result.stderr
+        assert ("pass --site-url" in result.stderr) is ("0.0.0.0" in args)
+    finally:
+        app.state.store.close()  # type: ignore[attr-defined]
+
+
 def test_serve_errors_are_one_line(db: str, tmp_path: Path) -> None:
     no_model = invoke("serve", "--db", db, "--model", str(tmp_path / "missing-model"))
     assert no_model.exit_code == 1 and no_model.stderr.startswith("error: ") and no_model.stderr.count("\n") == 1

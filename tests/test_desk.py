@@ -78,7 +78,7 @@ def test_desk_is_part_of_the_store(store: SQLStore) -> None:
     assert isinstance(store, Store) and isinstance(store.desk, Desk)
     assert isinstance(store.desk, SQLDesk) and (isinstance(store.desk, SQLiteDesk) != is_postgres(store))
     assert store.desk is store.desk
-    assert store.schema_version() == LATEST_VERSION == 6
+    assert store.schema_version() == LATEST_VERSION == 7
 
 
 # ---- editors, tokens, sessions ----
@@ -498,3 +498,68 @@ def test_writers_on_their_own_connections_take_turns(store: SQLStore, db_target:
     assert len(fixes) == 40 and fixes[0].previous_rating == 5
     assert all(before.new_rating == after.previous_rating for before, after in zip(fixes, fixes[1:]))
     assert store.desk.review("s1").final_rating == fixes[-1].new_rating  # type: ignore[union-attr]
+
+
+# --- the verdict in prose, reviews and stories by id, an outlet's record (migration 7) ------------------
+
+def test_the_verdict_in_prose_is_written_kept_and_audited(desk: SQLDesk, store: SQLStore) -> None:
+    add_story(store, "s1", 2, rated("a"))
+    assert desk.set_summary("s1", "  ", editor="alice") == Review("s1", ReviewStatus.UNREVIEWED, 2)  # nothing to do
+    assert desk.review("s1") is None and desk.audit() == []
+    written = desk.set_summary("s1", "The label denied it on the record.\n  Twice.", editor="alice")
+    assert (written.status, written.summary, written.summary_by) == (ReviewStatus.UNREVIEWED,
+                                                                     "The label denied it on the record. Twice.", "alice")
+    assert [q.story.id for q in desk.queue()] == ["s1"]  # an UNREVIEWED review stays in the queue
+    assert desk.set_summary("s1", "The label denied it on the record. Twice.", editor="bob") == written  # no change
+    # Rating, publishing and correcting keep the text; the change time is the desk's, not the prose's.
+    desk.set_rating("s1", 1, "denied", editor="bob")
+    published = desk.publish("s1", editor="bob")
+    assert (published.summary, published.summary_by) == (written.summary, "alice")
+    reworded = desk.set_summary("s1", "Denied twice.", editor="bob")
+    assert reworded.changed_at == published.changed_at and reworded.status is ReviewStatus.PUBLISHED
+    assert desk.set_rating("s1", 0, "a court filing", editor="bob").summary == "Denied twice."
+    assert desk.published()[0].review.summary == "Denied twice."
+    cleared = desk.set_summary("s1", "", editor="alice")
+    assert (cleared.summary, cleared.summary_by) == (None, None)
+    entries = [e for e in reversed(desk.audit(limit=100)) if e.action is AuditAction.SUMMARY]
+    assert [(e.actor, e.target, e.detail) for e in entries] == [
+        ("alice", "s1", {"previous": None, "summary": "The label denied it on the record. Twice."}),
+        ("bob", "s1", {"previous": "The label denied it on the record. Twice.", "summary": "Denied twice."}),
+        ("alice", "s1", {"previous": "Denied twice.", "summary": None})]
+    with pytest.raises(ValueError, match="at most 1000 characters"):
+        desk.set_summary("s1", "x" * 1001, editor="alice")
+    with pytest.raises(UnknownStory):
+        desk.set_summary("nope", "text", editor="alice")
+
+
+def test_reviews_and_stories_by_id(desk: SQLDesk, store: SQLStore) -> None:
+    add_story(store, "s1", 2, rated("a"))
+    add_story(store, "s2", 8, rated("b"))
+    desk.publish("s2", editor="alice")
+    assert set(desk.reviews(["s1", "s2", "nope"])) == {"s2"}
+    assert desk.reviews(["s2"])["s2"].status is ReviewStatus.PUBLISHED and desk.reviews([]) == {}
+    stories = desk.stories(["s1", "s2", "s1", "nope"])
+    assert sorted(stories) == ["s1", "s2"] and stories["s1"].title == "Story s1"
+
+
+def test_an_outlets_history_is_its_told_stories_oldest_first(desk: SQLDesk, store: SQLStore) -> None:
+    def told(story_id: str, rating: int, *members: tuple[str, str | None, str], outlet: str = "Glitz Daily") -> None:
+        """A story of articles (key, date, stance) from `outlet`, linked with its outlet key as ingest does."""
+        items = [RatedArticle(Article(id=k, title=f"Title {k}", body=f"Body of {k}.", outlet=outlet, date=d),
+                              rated(k).rating) for k, d, _ in members]
+        links = tuple(StoryLink(digest(m), story_id, st, (), d, encode_array(np.arange(4, dtype=np.uint64)), None,
+                                outlet.lower(), "{}") for m, (_, d, st) in zip(items, members))
+        story = Story(story_id, f"Story {story_id}", rating, verdict_for(rating), (Signal("s", 0.1),))
+        store.add(items, StoryUpdate(stories=(story,), links=links))
+
+    told("s1", 1, ("a", "2026-01-05", "supports"), ("b", "2026-03-01", "supports"))
+    told("s2", 9, ("c", None, "supports"))
+    told("s3", 2, ("d", "2026-02-01", "contradicts"))  # printed a denial: did not tell it
+    told("s4", 3, ("e", "2026-02-10", "supports"), outlet="Other Outlet")
+    history = desk.outlet_history("GLITZ DAILY")
+    assert [(h.story_id, h.date, h.story_rating, h.verdict) for h in history] == [
+        ("s1", "2026-01-05", 1, Verdict.FALSE), ("s2", None, 9, Verdict.TRUE)]
+    assert history[1].stored_at[:4].isdigit()  # undated: when it was stored
+    told = {c.key: c.told for c in store.outlet_counts()}
+    assert told["glitz daily"] == len(history)  # the same stories the track record counts
+    assert desk.outlet_history("nobody") == []

@@ -3,6 +3,7 @@ elements, entries in order, corrections, hostile text round-tripping exactly, an
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
@@ -11,7 +12,7 @@ import pytest
 
 from truthmeter.newsroom.records import Correction, PublishedStory, Review, ReviewStatus
 from truthmeter.publish import atom_feed
-from truthmeter.publish.feed import ATOM_NS
+from truthmeter.publish.feed import ATOM_NS, entry_id
 from truthmeter.types import Claim, ClaimBasis, Signal, Story, Verdict
 
 SITE = "https://news.example"
@@ -62,14 +63,14 @@ def test_feed_lists_published_verdicts_in_order() -> None:
     check_atom(ET.fromstring(document))
     parsed = parse(document)
     assert parsed.feed.title == "truthmeter verdicts"
-    assert parsed.feed.id == f"{SITE}/feed.atom"
+    assert parsed.feed.id == "tag:truthmeter,2024:verdicts"
     assert {(l.rel, l.href) for l in parsed.feed.links} == {("self", f"{SITE}/feed.atom"), ("alternate", f"{SITE}/")}
     assert parsed.feed.updated == "2024-05-01T10:05:00Z"  # the latest entry's
     assert [e.title for e in parsed.entries] == ["Claim: Ivo Dravik joins Moonwater — True 9/10",
                                                  "Claim: Marisol Vantreece secretly split from Teodor Orlby — "
                                                  "Mostly false 2/10"]
     first, second = parsed.entries
-    assert (first.id, first.link) == (f"{SITE}/stories/s2", f"{SITE}/stories/s2")
+    assert (first.id, first.link) == ("tag:truthmeter,2024:story/s2", f"{SITE}/stories/s2")
     assert second.link == f"{SITE}/stories/s1"
     assert second.published == "2024-05-01T10:05:00Z" and second.updated == "2024-05-01T10:05:00Z"
     assert second.author == "ada"
@@ -167,7 +168,8 @@ def test_an_empty_feed_is_valid_and_dated_now() -> None:
     assert root.findall(f"{A}entry") == []
     parsed = parse(document)
     assert parsed.entries == []
-    assert parsed.feed.id == f"{SITE}/feed.atom"  # a trailing slash on the site is not doubled
+    assert parsed.feed.id == "tag:truthmeter,2024:verdicts"
+    assert ("self", f"{SITE}/feed.atom") in {(l.rel, l.href) for l in parsed.feed.links}  # no doubled slash
     updated = datetime.fromisoformat(parsed.feed.updated.replace("Z", "+00:00"))
     assert before <= updated <= after
 
@@ -177,3 +179,12 @@ def test_given_updated_time_is_used_and_a_bad_one_is_refused() -> None:
         "2025-01-02T02:04:05Z"
     with pytest.raises(ValueError, match=r"^updated: not an ISO 8601 date or time: 'yesterday'$"):
         atom_feed([], SITE, updated="yesterday")
+
+
+def test_ids_are_tag_uris_that_stay_when_the_site_moves() -> None:
+    """RFC 4151 tag URIs from the story id alone: a reader keeps its entries when the site moves; links move."""
+    tag = re.compile(r"^tag:[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[\w/.-]+$")
+    old, new = (parse(atom_feed([item("s2"), item("s1")], site)) for site in (SITE, "https://news.example.org/"))
+    assert [e.id for e in old.entries] == [e.id for e in new.entries] == [entry_id("s2"), entry_id("s1")]
+    assert old.feed.id == new.feed.id and all(tag.match(i) for i in [old.feed.id, *(e.id for e in old.entries)])
+    assert [e.link for e in new.entries] == ["https://news.example.org/stories/s2", "https://news.example.org/stories/s1"]

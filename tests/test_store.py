@@ -299,7 +299,7 @@ def _index_names(conn, target: str) -> set[str]:  # type: ignore[no-untyped-def]
 def test_migrates_v1_database(db_target: str) -> None:
     _make_v1(db_target)
     with open_store(db_target) as store:
-        assert store.schema_version() == LATEST_VERSION == 6
+        assert store.schema_version() == LATEST_VERSION == 7
         old = store.get("old1")
         assert old.rating.verdict is Verdict.TRUE and old.rating.signals[0].weight == 1.5
         assert old.article.origin is None and old.article.quotes == ()

@@ -109,7 +109,7 @@ def test_migrates_a_v2_database_and_backfills_its_articles(backend: str, db_targ
             dialect.run_script(conn, sql)
         conn.execute("INSERT INTO schema_version (version) VALUES (2)")
     with open_store(db_target) as store:
-        assert store.schema_version() == LATEST_VERSION == 6
+        assert store.schema_version() == LATEST_VERSION == 7
         store.add(truthmeter.rate(list(truthmeter.read(SEED_FILES))))  # as a v2 ingest would have
         assert store.count_stories() == 0 and len(store.unlinked(10)) == 2
         report = truthmeter.ingest([], store)

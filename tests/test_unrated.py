@@ -88,7 +88,7 @@ def test_migration_5_keeps_version_4_rows_and_allows_no_rating(db_target: str) -
     old stories table with foreign keys on would cascade-delete story_articles, fact-checks, reviews...)."""
     _make_v4(db_target)
     with open_store(db_target) as store:
-        assert store.schema_version() == LATEST_VERSION == 6
+        assert store.schema_version() == LATEST_VERSION == 7
         assert store.get("old1").rating.truth_rating == 9
         assert store.get_story("s1").story.story_rating == 9
         review = store.desk.review("s1")

@@ -6,6 +6,8 @@ whose error handling turns every TruthmeterError into one `error: ...` line and 
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
@@ -41,7 +43,7 @@ def _open(db: str | None) -> Store:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         # One line: a trailing newline from `echo` or a here-string is not part of the password.
-        line = click.get_text_stream("stdin").readline()
+        line = sys.stdin.readline()
         return line.removesuffix("\n").removesuffix("\r")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
@@ -148,7 +150,7 @@ def export(claimreview: bool, out_path: str | None, site_url: str, db: str | Non
         raise click.UsageError("say what to export: --claimreview")
     with _open(db) as store:
         if out_path is None:
-            n = export_claimreview(_published(store.desk), click.get_text_stream("stdout"), site_url.rstrip("/"))
+            n = export_claimreview(_published(store.desk), sys.stdout, site_url.rstrip("/"))
         else:
             n = _export_to_file(store.desk, out_path, site_url.rstrip("/"), export_claimreview)
     click.echo(f"{n} ClaimReview records", err=True)
@@ -170,9 +172,9 @@ def _export_to_file(desk: Desk, path: str, site_url: str,
 @db_option
 @click.option("--model", "model_dir", envvar="TRUTHMETER_MODEL", default=None, type=click.Path(file_okay=False),
               help="Model directory (default: the shipped model).")
-@click.option("--site-url", default=None, help="The site's public address, for feeds and ClaimReview URLs; "
-                                               "https:// makes cookies Secure "
-                                               f"(default: env TRUTHMETER_SITE_URL, else {DEFAULT_SITE_URL}).")
+@click.option("--site-url", default=None, help="The site's public address, for feeds, ClaimReview and canonical "
+                                               "URLs; https:// makes cookies Secure (default: env "
+                                               "TRUTHMETER_SITE_URL, else http://HOST:PORT as served).")
 @click.option("--rate-limit", type=click.FloatRange(min=0), default=None,
               help="Articles per second per client on the public rating and tip endpoints and logins "
                    "(0: no limit).")
@@ -195,16 +197,37 @@ def serve(host: str, port: int, db: str | None, model_dir: str | None, site_url:
 
     if forwarded_allow_ips is not None and not proxy_headers:
         raise click.UsageError("--forwarded-allow-ips needs --proxy-headers")
+    # Without a site address, links point where this server answers (not at a port it is not on).
+    derived = site_url is None and not os.environ.get("TRUTHMETER_SITE_URL", "").strip()
+    if derived:
+        site_url = served_url(host, port)
     given = {"db": db, "model_dir": model_dir, "site_url": site_url, "rate_limit": rate_limit}
     config = replace(WebConfig.from_env(), **{k: v for k, v in given.items() if v is not None})
     app = create_app(config)  # opens the store and loads the model: their errors come out here, as one line
-    click.echo(f"truthmeter newsroom on http://{host}:{port} (site url {config.site_url}); Ctrl-C stops it",
-               err=True)
+    click.echo(f"truthmeter newsroom on {served_url(host, port, listening=True)} (site url {config.site_url}); "
+               "Ctrl-C stops it", err=True)
+    if derived and host.strip() in _WILDCARDS:
+        click.echo("note: listening on every address: pass --site-url with the address readers use, or feed links "
+                   f"and canonical URLs point at {config.site_url}", err=True)
     # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: anyone on the machine
     # could then pick the address its requests are limited as. Only --proxy-headers turns that on.
     proxy = ({"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips or "127.0.0.1"} if proxy_headers
              else {"proxy_headers": False})
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **proxy)
+
+
+_WILDCARDS = ("0.0.0.0", "::", "[::]", "")
+
+
+def served_url(host: str, port: int, *, listening: bool = False) -> str:
+    """http://HOST:PORT for a server listening on `host` (an IPv6 address in brackets); a wildcard
+    address, which no browser can visit, is this machine's loopback unless `listening` is said."""
+    shown = host.strip()
+    if shown in _WILDCARDS and not listening:
+        shown = "127.0.0.1" if ":" not in shown else "[::1]"
+    elif ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def register(main: click.Group) -> None:

@@ -35,6 +35,30 @@ HOSTILE = {
              f"Insiders say the night ended in tears! {IMG_TAG} \"It was chaos,\" an onlooker allegedly said."),
     "url": "javascript:window.__pwned=1",
 }
+# One outlet's stories over four months, for its record over time (invented people, as everywhere).
+OUTLET = "Starlight Weekly"
+_OUTLET_STORIES = [
+    ("2026-01-14", "Corvin Ackerly Spotted Buying Engagement Ring?!",
+     "Corvin Ackerly was spotted buying an engagement ring, a source claims! An insider allegedly said the star is "
+     "ready to pop the question, and whispers are growing louder. Sources say the proposal could happen any day."),
+    ("2026-01-28", "Delphine Strubel Signs On For Moonwater Sequel",
+     "Delphine Strubel has signed on for the Moonwater sequel, her representative confirmed on Monday. \"I could "
+     "not be happier to go back to this story,\" Strubel said in an interview. Filming starts in the spring."),
+    ("2026-02-09", "Thaddeus Penhallow Secretly Broke, Insiders Claim!",
+     "Thaddeus Penhallow is secretly broke, insiders claim! A source close to the actor allegedly said he has been "
+     "hiding money troubles for months. It seems the shocking truth could come out any day, a tipster tells us."),
+    ("2026-03-03", "Yselle Maskelyne Announces World Tour Dates",
+     "Yselle Maskelyne announced the dates of her world tour on Tuesday. \"Every city on this list asked for us,\" "
+     "Maskelyne told reporters at the launch. Tickets go on sale next week, her label said in a statement."),
+    ("2026-03-20", "Bramwell Ostrander Feuding With Entire Cast, Sources Say",
+     "Bramwell Ostrander is feuding with the entire cast, sources say! An insider claims the star storms off set "
+     "and nobody can stand him. The explosive drama could end the show, allegedly."),
+    ("2026-04-02", "Saoirse Halloway Welcomes First Child, Rep Confirms",
+     "Saoirse Halloway has welcomed her first child, her representative confirmed to People on Thursday. \"Mother "
+     "and baby are healthy and happy,\" the representative said in a statement."),
+]
+OUTLET_ROWS = [{"id": f"starlight-{i}", "title": title, "text": text, "outlet": OUTLET, "date": date}
+               for i, (date, title, text) in enumerate(_OUTLET_STORIES)]
 
 
 def _missing() -> str | None:
@@ -105,12 +129,16 @@ def _serve(db: Path, log: Path) -> tuple[subprocess.Popen[str], str]:
 # Package scope: the server and the browser stop when this folder's tests end, not with the whole run.
 @pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running newsroom: examples/ and one hostile article ingested, one editor."""
+    """Base URL of a running newsroom: examples/, the seeds (a fact-checked story with quotes), one outlet's
+    stories over four months and one hostile article ingested, one editor. Served with --port and no
+    --site-url: the site's links follow the port."""
     tmp = tmp_path_factory.mktemp("site")
     db = tmp / "newsroom.db"
-    hostile = tmp / "hostile.jsonl"
+    hostile, outlet = tmp / "hostile.jsonl", tmp / "outlet.jsonl"
     hostile.write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
-    _cli("ingest", "examples/", str(hostile), "--db", str(db), "--workers", "1")  # hostile last: the newest story
+    outlet.write_text("".join(json.dumps(row) + "\n" for row in OUTLET_ROWS), encoding="utf-8")
+    # hostile last: the newest story
+    _cli("ingest", "examples/", "tests/data/seeds", str(outlet), str(hostile), "--db", str(db), "--workers", "1")
     _cli("user", "add", EDITOR, "--password-stdin", "--db", str(db), stdin=PASSWORD + "\n")
     proc, url = _serve(db, tmp / "serve.log")
     try:

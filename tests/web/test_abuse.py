@@ -281,6 +281,10 @@ def test_failed_logins_are_throttled_per_account(app: FastAPI, editor: str) -> N
 
 
 def test_failed_logins_are_throttled_per_client(app: FastAPI, editor: str) -> None:
+    from truthmeter.newsroom.auth import LoginThrottle
+
+    # A stopped clock: five real hashings may take over a second on a busy machine (899 s, not 900).
+    app.state.login_throttle = LoginThrottle(clock=lambda: 1000.0)
     with _client(app) as c:
         assert [_login(c, f"guess{i}", EDITOR_PASSWORD).status_code for i in range(5)] == [401] * 5
         r = _login(c, editor, EDITOR_PASSWORD)  # another account, the same client
@@ -357,7 +361,8 @@ def test_openapi_declares_the_bearer_scheme(client: SyncClient) -> None:
     secured = {(m.upper(), p) for p, ops in schema["paths"].items() for m, op in ops.items()
                if op.get("security") == [{"bearerAuth": []}]}
     assert secured == {("POST", "/api/articles"), ("PUT", "/api/stories/{story_id}/rating"),
-                       ("PUT", "/api/stories/{story_id}/claim"), ("POST", "/api/stories/{story_id}/publish"),
+                       ("PUT", "/api/stories/{story_id}/claim"), ("PUT", "/api/stories/{story_id}/summary"),
+                       ("POST", "/api/stories/{story_id}/publish"),
                        ("POST", "/api/stories/{story_id}/unpublish"), ("GET", "/api/queue"), ("GET", "/api/audit")}
     public = [op for ops in schema["paths"].values() for op in ops.values() if "security" not in op]
     assert len(public) == sum(len(ops) for ops in schema["paths"].values()) - len(secured)

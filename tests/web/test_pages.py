@@ -64,7 +64,9 @@ def _ingest(store: Store, *articles: Article) -> None:
 
 def test_gauge_geometry_follows_the_rating() -> None:
     empty, half, full = gauge(0), gauge(5), gauge(10)
-    assert empty.arc is None and (empty.needle_x, empty.needle_y) == (18.0, 62.0)  # needle flat left
+    assert (empty.needle_x, empty.needle_y) == (18.0, 62.0)  # needle flat left
+    # A 0 shows a short stub of red, not an empty grey track.
+    assert empty.arc and empty.arc.startswith("M 10 62 A 50 50 0 0 1 ") and empty.arc != empty.track
     assert (half.needle_x, half.needle_y) == (60.0, 20.0)  # straight up
     assert (full.needle_x, full.needle_y) == (102.0, 62.0) and full.arc.endswith("110 62")  # type: ignore[union-attr]
     assert gauge(14).rating == 10 and gauge(-3).rating == 0
@@ -175,6 +177,9 @@ def test_story_page_shows_rating_reasons_articles_and_claim_review(client: SyncC
     assert len(re.findall(r'<li class="signal ', _section(page, "reasons"))) == len(stored.story.signals)
     for section in ("fact-checks", "quotes", "denials", "corrections"):
         _section(page, section)
+    assert "application/ld+json" not in page  # no review until the desk publishes one
+    store.desk.publish(story_id, editor="ada")
+    page = client.get(f"/stories/{story_id}").text
     ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))  # type: ignore
     assert ld["@type"] == "ClaimReview" and ld["claimReviewed"] == stored.story.claim.text
     assert ld["reviewRating"]["ratingValue"] == stored.story.story_rating
@@ -382,7 +387,10 @@ def test_override_publish_correct_unpublish(client: SyncClient, store: Store, st
     assert _gauge_rating(public) == model  # a draft is not public yet
     assert "Two named sources." not in public
 
-    assert client.post(url, data={"action": "publish", "csrf_token": csrf}).status_code == 303
+    asked = client.post(url, data={"action": "publish", "csrf_token": csrf})  # publishing asks first
+    assert asked.status_code == 200 and "Publish this verdict?" in asked.text
+    assert store.desk.review(story_id).status.value == "reviewed"  # type: ignore[union-attr]
+    assert client.post(url, data={"action": "publish", "confirm": "yes", "csrf_token": csrf}).status_code == 303
     public = client.get(f"/stories/{story_id}").text
     assert _gauge_rating(public) == final and _model_rating(public) == model
     assert "Two named sources." in public
@@ -454,6 +462,9 @@ def test_hostile_article_text_is_only_ever_escaped(client: SyncClient, store: St
 
     home = client.get("/").text
     _assert_escaped(home)
+    page = client.get(f"/stories/{story.id}").text
+    _assert_escaped(page)
+    store.desk.publish(story.id, editor="ada")  # published, its claim goes into the JSON-LD too
     page = client.get(f"/stories/{story.id}").text
     _assert_escaped(page)
     script = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)  # type: ignore

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from truthmeter.newsroom.records import (ApiToken, AuditAction, AuditEntry, Correction, PublishedStory, QueueItem, Review,
-                                         Session, Tip, User)
+from truthmeter.newsroom.records import (ApiToken, AuditAction, AuditEntry, Correction, OutletStory, PublishedStory,
+                                         QueueItem, Review, Session, Tip, User)
 from truthmeter.errors import StoreError
 from truthmeter.types import Claim, FactCheck, Story
 
@@ -90,6 +90,24 @@ class Desk(Protocol):
         """Rewrite the story's claim (AuditAction.CLAIM, with the previous wording); later articles never
         replace an editor's claim. UnknownStory for an unknown story, ValueError for an empty claim or
         one over MAX_CLAIM_CHARS characters."""
+        ...
+
+    def set_summary(self, story_id: str, text: str | None, *, editor: str) -> Review:
+        """Write the verdict in prose that readers see beside the published rating (AuditAction.SUMMARY,
+        with the previous text); an empty text goes back to the one generated from the evidence.
+        UnknownStory for an unknown story, ValueError for a text over MAX_SUMMARY_CHARS characters."""
+        ...
+
+    def reviews(self, story_ids: list[str]) -> dict[str, Review]:
+        """The reviews of these stories, by story id (stories without one left out)."""
+        ...
+
+    def stories(self, story_ids: list[str]) -> dict[str, Story]:
+        """These stories by id (unknown ids left out): the audit log names its targets with them."""
+        ...
+
+    def outlet_history(self, outlet_key: str, limit: int = 5000) -> list[OutletStory]:
+        """The stories an outlet told, oldest first (its record over time)."""
         ...
 
     def publish(self, story_id: str, *, editor: str) -> Review:

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from truthmeter.types import Story, Verdict
 
 __all__ = ["User", "ApiToken", "Session", "ReviewStatus", "Review", "Correction", "AuditAction", "AuditEntry",
-           "Tip", "QueueItem", "PublishedStory"]
+           "Tip", "QueueItem", "PublishedStory", "OutletStory", "MAX_SUMMARY_CHARS"]
+
+MAX_SUMMARY_CHARS = 1000  # the verdict in prose: a few sentences
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Review:
     reviewed_at: str | None = None
     published_at: str | None = None  # first publication
     changed_at: str | None = None  # the desk's last change (rating, correction, publish, unpublish)
+    summary: str | None = None  # the verdict in prose for readers, as an editor wrote it (None: generated)
+    summary_by: str | None = None  # the editor who wrote it
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class AuditAction(enum.Enum):
     UNPUBLISH = "unpublish"
     TIP = "tip"
     CLAIM = "claim"  # an editor rewrote a story's claim
+    SUMMARY = "summary"  # an editor wrote (or cleared) the verdict in prose
 
 
 @dataclass(frozen=True)
@@ -140,3 +145,14 @@ class PublishedStory:
     @property
     def verdict(self) -> Verdict:
         return self.review.final_verdict or self.story.verdict
+
+
+@dataclass(frozen=True)
+class OutletStory:
+    """A story an outlet told, for its record over time: dated by the outlet's first article telling it."""
+
+    story_id: str
+    date: str | None  # the article's own date, as the article gave it
+    stored_at: str  # when that article was stored (ISO 8601): the date to fall back on
+    story_rating: int | None
+    verdict: Verdict

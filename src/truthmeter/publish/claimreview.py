@@ -3,8 +3,9 @@
 The claim reviewed is the story's claim (a plain positive sentence: "Marisol Vance is engaged to Dex
 Harrow"), never a debunk's headline, which would tell search engines the denial is false; a story stored
 before claims existed falls back to its headline. The item reviewed names the outlet that first reported
-the claim and when. The review is the desk's final rating on the 0 (false) to 10 (true) scale, or the
-model's while no editor has published one.
+the claim and when. The review is the desk's final rating on the 0 (false) to 10 (true) scale: the site
+emits ClaimReview for published verdicts only (a model's rating is a reading aid, not a review);
+`claim_review_for_story` describes a model-rated story for callers that label it so themselves.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Each entry's title is the claim with the verdict ("Claim: Marisol Vance is engaged to Dex Harrow — False
 1/10"), never a debunk's headline beside a verdict; the headline is in the summary.
 
+Ids are `tag:` URIs (RFC 4151) made from the story id alone, so a feed reader keeps its entries when the
+site moves to another address; the links follow the site address.
+
 Built with ElementTree so every piece of text is escaped; characters XML 1.0 cannot carry at all
 (control characters, lone surrogates) are dropped rather than producing a feed no reader can parse.
 """
@@ -18,9 +21,11 @@ from truthmeter.newsroom.records import PublishedStory
 from truthmeter.publish.claimreview import AUTHOR_NAME, story_url
 from truthmeter.publish.stories import claim_text
 
-__all__ = ["ATOM_NS", "atom_feed", "entry_title", "entry_summary"]
+__all__ = ["ATOM_NS", "TAG_PREFIX", "FEED_ID", "entry_id", "atom_feed", "entry_title", "entry_summary"]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+TAG_PREFIX = "tag:truthmeter,2024:"  # the tagging entity and date never change: ids stay put
+FEED_ID = TAG_PREFIX + "verdicts"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -46,6 +51,11 @@ def _rfc3339(when: datetime) -> str:
 def _day(value: str) -> str:
     when = _timestamp(value)
     return when.astimezone(timezone.utc).date().isoformat() if when else value
+
+
+def entry_id(story_id: str) -> str:
+    """"tag:truthmeter,2024:story/s34354376d7ce": the same wherever the site is served from."""
+    return f"{TAG_PREFIX}story/{story_id}"
 
 
 def entry_title(item: PublishedStory) -> str:
@@ -89,7 +99,7 @@ def _entry(feed: ET.Element, item: PublishedStory, site_url: str, fallback: date
     url = story_url(site_url, item.story.id)
     published, updated = _times(item)
     entry = _sub(feed, "entry")
-    _sub(entry, "id", url)
+    _sub(entry, "id", entry_id(item.story.id))
     _sub(entry, "title", entry_title(item), type="text")
     _sub(entry, "link", rel="alternate", type="text/html", href=url)
     _sub(entry, "updated", _rfc3339(updated or fallback))
@@ -115,7 +125,7 @@ def atom_feed(items: Sequence[PublishedStory], site_url: str, *, title: str = "t
     feed_updated = _timestamp(updated) or latest or datetime.now(timezone.utc)
     # The namespace as a plain attribute keeps tags unprefixed without ET's global namespace registry.
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
-    _sub(feed, "id", f"{site}/feed.atom")
+    _sub(feed, "id", FEED_ID)
     _sub(feed, "title", title, type="text")
     _sub(feed, "updated", _rfc3339(feed_updated))
     _sub(feed, "link", rel="self", type="application/atom+xml", href=f"{site}/feed.atom")

@@ -44,7 +44,8 @@ def review(row: Row) -> Review:
                   final_rating=row["final_rating"],
                   final_verdict=None if row["final_verdict"] is None else Verdict(row["final_verdict"]),
                   note=row["note"], editor=row["editor"], reviewed_at=row["reviewed_at"],
-                  published_at=row["published_at"], changed_at=row["changed_at"])
+                  published_at=row["published_at"], changed_at=row["changed_at"], summary=row["summary"],
+                  summary_by=row["summary_by"])
 
 
 def correction(row: Row) -> Correction:

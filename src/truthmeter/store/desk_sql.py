@@ -19,14 +19,14 @@ from truthmeter.errors import StoreError
 from truthmeter.newsroom.auth import check_user_name
 from truthmeter.newsroom.desk import NothingToPublish, UnknownStory
 from truthmeter.newsroom.queue import UNRATED_AS, suspicion
-from truthmeter.newsroom.records import (ApiToken, AuditAction, AuditEntry, Correction, PublishedStory, QueueItem,
-                                         Review, ReviewStatus, Session, Tip, User)
+from truthmeter.newsroom.records import (MAX_SUMMARY_CHARS, ApiToken, AuditAction, AuditEntry, Correction, OutletStory,
+                                         PublishedStory, QueueItem, Review, ReviewStatus, Session, Tip, User)
 from truthmeter.rating import verdict_for
 from truthmeter.store import desk_rows as decode
 from truthmeter.store import stories as story_sql
 from truthmeter.store.dialect import Connection
 from truthmeter.store.sqlutil import Row, check_page, chunks, marks, utc_now
-from truthmeter.types import MAX_CLAIM_CHARS, Claim, ClaimBasis, FactCheck, Story
+from truthmeter.types import MAX_CLAIM_CHARS, Claim, ClaimBasis, FactCheck, Story, Verdict
 
 if TYPE_CHECKING:
     from truthmeter.store.sqlstore import SQLStore
@@ -38,12 +38,23 @@ _TOKEN_TOUCH = timedelta(minutes=1)
 
 _UPSERT_REVIEW = """
 INSERT INTO reviews (story_id, status, model_rating, final_rating, final_verdict, note, editor, reviewed_at,
-                     published_at, changed_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     published_at, changed_at, summary, summary_by)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (story_id) DO UPDATE SET status = excluded.status, model_rating = excluded.model_rating,
     final_rating = excluded.final_rating, final_verdict = excluded.final_verdict, note = excluded.note,
     editor = excluded.editor, reviewed_at = excluded.reviewed_at, published_at = excluded.published_at,
-    changed_at = excluded.changed_at
+    changed_at = excluded.changed_at, summary = excluded.summary, summary_by = excluded.summary_by
+"""
+# An outlet's told stories (as outlet_counts counts them: Unrated ones say nothing), each dated by the outlet's first supporting
+# article: its own date when it has one, else when it was stored.
+_OUTLET_HISTORY = """
+SELECT s.id AS story_id, s.story_rating, s.verdict, MIN(a.seq) AS seq
+FROM story_articles sa JOIN articles a ON a.content_hash = sa.content_hash JOIN stories s ON s.id = sa.story_id
+WHERE sa.outlet_key = ? AND sa.stance = 'supports' AND s.story_rating IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM fact_checks fc WHERE fc.content_hash = sa.content_hash)
+GROUP BY s.id, s.story_rating, s.verdict
+ORDER BY MIN(a.seq)
+LIMIT ?
 """
 # Stories awaiting an editor, with what ranks them; {suspicion} is the Dialect's spelling of the rank.
 _QUEUE = """
@@ -120,7 +131,7 @@ class SQLDesk:
     def _save(conn: Connection, r: Review) -> Review:
         conn.execute(_UPSERT_REVIEW, (r.story_id, r.status.value, r.model_rating, r.final_rating,
                                       None if r.final_verdict is None else r.final_verdict.value, r.note, r.editor,
-                                      r.reviewed_at, r.published_at, r.changed_at))
+                                      r.reviewed_at, r.published_at, r.changed_at, r.summary, r.summary_by))
         return r
 
     @staticmethod
@@ -248,7 +259,9 @@ class SQLDesk:
             else:
                 new = Review(story_id=sid, status=ReviewStatus.REVIEWED, model_rating=model, final_rating=rating,
                              final_verdict=verdict_for(rating), note=text, editor=editor, reviewed_at=now,
-                             published_at=None if old is None else old.published_at, changed_at=changed)
+                             published_at=None if old is None else old.published_at, changed_at=changed,
+                             summary=None if old is None else old.summary,
+                             summary_by=None if old is None else old.summary_by)
                 self._audit(conn, editor, AuditAction.REVIEW, sid,
                             {"rating": rating, "model_rating": model, "note": text})
             return self._save(conn, new)
@@ -270,6 +283,58 @@ class SQLDesk:
             assert found is not None  # just written
             return found
 
+    def set_summary(self, story_id: str, text: str | None, *, editor: str) -> Review:
+        """See Desk.set_summary. On a story without a review an UNREVIEWED one is opened (it stays in the
+        queue); the desk's change time is kept, so rewording the prose does not move a story in the feed.
+        Writing what is there already changes nothing and is not audited."""
+        summary = " ".join((text or "").split()) or None
+        if summary is not None and len(summary) > MAX_SUMMARY_CHARS:
+            raise ValueError(f"the verdict in prose is at most {MAX_SUMMARY_CHARS} characters "
+                             f"(this one has {len(summary)})")
+        with self._write("cannot set summary") as conn:
+            story = self._story_row(conn, story_id)
+            sid = story["id"]
+            old = self._review_of(conn, sid)
+            if old is None and summary is None:
+                return Review(story_id=sid, status=ReviewStatus.UNREVIEWED, model_rating=story["story_rating"])
+            if old is not None and old.summary == summary:
+                return old  # nothing changes: not audited
+            if old is None:
+                old = Review(story_id=sid, status=ReviewStatus.UNREVIEWED, model_rating=story["story_rating"],
+                             changed_at=decode.precise_now())
+            new = replace(old, summary=summary, summary_by=editor if summary else None)
+            self._audit(conn, editor, AuditAction.SUMMARY, sid, {"previous": old.summary, "summary": summary})
+            return self._save(conn, new)
+
+    def reviews(self, story_ids: list[str]) -> dict[str, Review]:
+        """The desk's reviews of these stories (exact ids), by story id; stories without one are left out."""
+        with self._read("cannot read reviews") as conn:
+            return {r.story_id: r for r in self._reviews(conn, list(dict.fromkeys(story_ids)))}
+
+    def stories(self, story_ids: list[str]) -> dict[str, Story]:
+        """These stories (exact ids), by id; unknown ids are left out."""
+        with self._read("cannot read stories") as conn:
+            return self._stories(conn, list(dict.fromkeys(story_ids)))
+
+    def outlet_history(self, outlet_key: str, limit: int = 5000) -> list[OutletStory]:
+        """The stories an outlet told (an article of its supporting the claim, not a fact-check), oldest
+        first, each dated by the outlet's first such article (its date, else when it was stored)."""
+        check_page(limit, 0)
+        with self._read("cannot read outlet history") as conn:
+            rows = conn.execute(_OUTLET_HISTORY, (outlet_key.strip().lower(), limit)).fetchall()
+            seqs = [r["seq"] for r in rows]
+            dated: dict[int, tuple[str | None, str]] = {}
+            for chunk in chunks(seqs):
+                for a in conn.execute(f"SELECT seq, date, ingested_at FROM articles WHERE seq IN "
+                                      f"({marks(len(chunk))})", chunk):
+                    dated[a["seq"]] = (a["date"], a["ingested_at"])
+        out = []
+        for r in rows:
+            date, stored = dated.get(r["seq"], (None, ""))
+            out.append(OutletStory(story_id=r["story_id"], date=date or None, stored_at=stored,
+                                   story_rating=r["story_rating"], verdict=Verdict(r["verdict"])))
+        return out
+
     def publish(self, story_id: str, *, editor: str) -> Review:
         with self._write("cannot publish") as conn:
             story = self._story_row(conn, story_id)
@@ -286,7 +351,8 @@ class SQLDesk:
                          final_verdict=verdict_for(final), note=None if old is None else old.note, editor=editor,
                          reviewed_at=now if old is None or old.reviewed_at is None else old.reviewed_at,
                          published_at=now if old is None or old.published_at is None else old.published_at,
-                         changed_at=decode.precise_now())
+                         changed_at=decode.precise_now(), summary=None if old is None else old.summary,
+                         summary_by=None if old is None else old.summary_by)
             self._audit(conn, editor, AuditAction.PUBLISH, sid, {"rating": final, "verdict": new.final_verdict.value})
             return self._save(conn, new)
 

@@ -289,6 +289,13 @@ ALTER TABLE stories ADD COLUMN claim_on TEXT;
 ALTER TABLE stories ADD COLUMN claim_editor TEXT;
 """
 
+# The desk's verdict in prose for readers (generated from the evidence until an editor writes it), and
+# who wrote it; audited as 'summary' like an edit of the claim.
+_V7 = """
+ALTER TABLE reviews ADD COLUMN summary TEXT;
+ALTER TABLE reviews ADD COLUMN summary_by TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
@@ -296,6 +303,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (4, _V4),
     (5, _V5),
     (6, _V6),
+    (7, _V7),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

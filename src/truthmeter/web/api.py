@@ -19,16 +19,17 @@ from truthmeter import pipeline
 from truthmeter.errors import ParseError
 from truthmeter.model import TruthModel
 from truthmeter.newsroom.desk import NothingToPublish
-from truthmeter.newsroom.records import Review
+from truthmeter.newsroom.records import MAX_SUMMARY_CHARS, Review
 from truthmeter.newsroom.tips import send_tip
-from truthmeter.publish.stories import story_detail
+from truthmeter.publish.stories import published_fields, story_detail
 from truthmeter.store import Store
 from truthmeter.stories.outlets import TrackRecords
-from truthmeter.types import MAX_CLAIM_CHARS, Article, Verdict, content_hash
+from truthmeter.types import MAX_CLAIM_CHARS, Article, Story, Verdict, content_hash
 from truthmeter.web import deps
 from truthmeter.web.api_models import (ArticleIn, AuditEntryOut, ClaimIn, ClaimOut, FactCheckOut, IngestOut,
                                        OutletDetailOut, OutletOut, Page, Problem, QueueItemOut, RatedOut, RatePayload, RatingIn,
-                                       ReviewOut, StoredArticleOut, StoryDetailOut, StoryOut, TipIn, TipOut)
+                                       ReviewOut, StoredArticleOut, StoryDetailOut, StoryOut, SummaryIn, TipIn,
+                                       TipOut)
 from truthmeter.web.limits import article_cap, articles_limited, rate_limited
 
 __all__ = ["router"]
@@ -63,6 +64,13 @@ def _page(items: list[Any], total: int | None, limit: int, offset: int) -> dict[
 
 def _review(review: Review | None) -> dict[str, Any] | None:
     return None if review is None else asdict(review)
+
+
+def _stories(store: Store, stories: list[Story]) -> list[dict[str, Any]]:
+    """Stories as the API lists them: each with the desk's published verdict beside the model's rating,
+    in the fields `truthmeter stories --format json` prints (publish.stories.published_fields)."""
+    reviews = store.desk.reviews([s.id for s in stories])
+    return [{**s.to_dict(), **published_fields(s, reviews.get(s.id))} for s in stories]
 
 
 def _articles(request: Request, items: list[ArticleIn], batch: bool) -> list[Article]:
@@ -143,11 +151,11 @@ def list_stories(store: StoreDep, limit: Limit = 50, offset: Offset = 0, person:
         if person or outlet or verdict:
             raise HTTPException(422, "q cannot be combined with person, outlet or verdict")
         found = store.desk.search(q, limit=limit, offset=offset)
-        return _page([s.to_dict() for s in found], store.desk.count_search(q), limit, offset)
+        return _page(_stories(store, found), store.desk.count_search(q), limit, offset)
     found = store.list_stories(limit=limit, offset=offset, person=person, outlet=outlet,
                                verdict=verdict.value if verdict else None)
     total = store.count_stories() if not (person or outlet or verdict) else None
-    return _page([s.to_dict() for s in found], total, limit, offset)
+    return _page(_stories(store, found), total, limit, offset)
 
 
 @router.get("/stories/{story_id}", tags=["stories"], summary="A story with its articles, evidence and desk review",
@@ -157,7 +165,8 @@ def get_story(store: StoreDep, story_id: StoryId) -> Any:
     if stored is None:
         raise HTTPException(404, f"no story {story_id}")
     sid = stored.story.id
-    return {**story_detail(stored), "review": _review(store.desk.review(sid)),
+    review = store.desk.review(sid)
+    return {**story_detail(stored), **published_fields(stored.story, review), "review": _review(review),
             "corrections": [asdict(c) for c in store.desk.corrections(sid)]}
 
 
@@ -177,6 +186,19 @@ def set_rating(store: StoreDep, editor: Editor, story_id: StoryId, body: RatingI
 def set_claim(store: StoreDep, editor: Editor, story_id: StoryId, body: ClaimIn) -> Any:
     try:
         return store.desk.set_claim(story_id, body.claim, editor=editor).to_dict()
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@router.put("/stories/{story_id}/summary", tags=["desk"], summary="Write the verdict in prose readers see",
+            response_model=ReviewOut, responses=_errors(400, 401, 403, 404, 413, 422),
+            description="`{\"summary\": \"Gossip Cop rated this 10/10. ...\"}`: a few sentences shown beside the "
+                        "published rating, replacing the text generated from the evidence; an empty summary goes "
+                        "back to the generated one. Audited (action `summary`, with the previous text). 400 over "
+                        f"{MAX_SUMMARY_CHARS} characters.")
+def set_summary(store: StoreDep, editor: Editor, story_id: StoryId, body: SummaryIn) -> Any:
+    try:
+        return asdict(store.desk.set_summary(story_id, body.summary, editor=editor))
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
 
@@ -220,7 +242,7 @@ def get_outlet(store: StoreDep, key: Annotated[str, Path(max_length=200)], limit
     if record is None:
         raise HTTPException(404, f"no outlet {key}")
     stories = store.list_stories(limit=limit, offset=offset, outlet=record["key"])
-    return {"outlet": record, "stories": _page([s.to_dict() for s in stories], None, limit, offset)}
+    return {"outlet": record, "stories": _page(_stories(store, stories), None, limit, offset)}
 
 
 @router.get("/fact-checks", tags=["outlets"], summary="Stored fact-checks, newest first",

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 from truthmeter.newsroom.records import AuditAction, ReviewStatus
 from truthmeter.types import MAX_CLAIM_CHARS, ClaimBasis, Label, Verdict
 
-__all__ = ["Problem", "ArticleIn", "RatePayload", "TipIn", "RatingIn", "ClaimIn", "ClaimOut", "Page", "SignalOut",
+__all__ = ["Problem", "ArticleIn", "RatePayload", "TipIn", "RatingIn", "ClaimIn", "ClaimOut", "SummaryIn", "Page", "SignalOut",
            "ReasonOut", "RatedOut", "StoredArticleOut", "StoryOut", "StoryArticleOut", "FactCheckOut", "QuoteOut", "DenialOut", "ReviewOut",
            "CorrectionOut", "StoryDetailOut", "OutletOut", "OutletDetailOut", "QueueItemOut", "AuditEntryOut",
            "TipOut", "IngestedOut", "IngestOut", "ONE_TAG", "MANY_TAG"]
@@ -112,6 +112,15 @@ class ClaimIn(BaseModel):
                                     "later articles never replace it")
 
 
+class SummaryIn(BaseModel):
+    """An editor's verdict in prose for readers; empty goes back to the text generated from the evidence."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"summary": "Gossip Cop rated this 10/10, and Khloé Kardashian said it on the record."}]})
+
+    summary: Text = Field(description="a few sentences (runs of spaces count as one); empty: the generated text")
+
+
 class ClaimOut(BaseModel):
     """The claim a story is about, who first reported it and when, and the editor who wrote it."""
 
@@ -205,6 +214,12 @@ class StoryOut(BaseModel):
     signals: list[SignalOut]
     created_at: str | None
     updated_at: str | None
+    # The desk's decision beside the model's, as `truthmeter stories --format json` prints it.
+    published: bool = Field(False, description="true while the desk has the story's verdict published")
+    published_rating: int | None = Field(None, description="the desk's published rating, 0-10 (null unless "
+                                                           "published); story_rating stays the model's")
+    published_verdict: Verdict | None = Field(None, description="the desk's published verdict (null unless published)")
+    published_at: str | None = Field(None, description="first publication (null unless published)")
 
 
 class StoryArticleOut(BaseModel):
@@ -264,6 +279,8 @@ class ReviewOut(BaseModel):
     reviewed_at: str | None
     published_at: str | None
     changed_at: str | None
+    summary: str | None = Field(None, description="the verdict in prose as an editor wrote it (null: generated)")
+    summary_by: str | None = None
 
 
 class CorrectionOut(BaseModel):

@@ -31,18 +31,19 @@ from truthmeter.web.deps import LoginRequired
 from truthmeter.web.batcher import Busy, RateBatcher
 from truthmeter.web.limits import BodySizeLimit, RateLimiter
 
-__all__ = ["create_app", "factory", "SecurityHeaders", "CSP", "DOCS_CSP"]
+__all__ = ["create_app", "factory", "SecurityHeaders", "HeadAsGet", "CSP", "DOCS_CSP"]
 
 log = logging.getLogger("truthmeter.web")
 
 STATIC_DIR = Path(__file__).parent / "static"
 CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-# Swagger UI is served from the swagger-ui-bundle package (no CDN: no network at run time); its page
-# boots with an inline script, allowed on /docs only.
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; img-src 'self' data:; "
+# Swagger UI 5 is served from the fastapi-offline package (no CDN: no network at run time) and booted by
+# /static/docs.js, so no inline script runs on /docs either; its components set inline styles and draw
+# icons from data: URLs, allowed there only.
+DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 DOCS_ASSETS = "/docs-assets"
-_DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
+_DOCS_PATHS = ("/docs",)
 
 _DESCRIPTION = """Rate celebrity news from 0 (false) to 10 (true), browse stories and outlets' track records,
 and run the editorial desk. Reading is public; writes need `Authorization: Bearer <token>` (create one
@@ -69,6 +70,28 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class HeadAsGet:
+    """Pure-ASGI: HEAD is answered as GET is, without the body (FastAPI routes declare GET only, and
+    link checkers and feed validators ask with HEAD). The headers, Content-Length included, are GET's."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 def create_app(config: WebConfig) -> FastAPI:
@@ -100,25 +123,44 @@ def create_app(config: WebConfig) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _docs(app)
     _handlers(app)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, limit=config.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
-def _docs(app: FastAPI) -> None:
-    import swagger_ui_bundle
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.responses import HTMLResponse
+_DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title}</title>
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
+<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="/openapi.json"></div>
+<script src="{assets}/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script>
+</body>
+</html>
+"""
 
-    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+def _docs(app: FastAPI) -> None:
+    import html
+
+    import fastapi_offline
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+    page = _DOCS_PAGE.format(title=html.escape(f"{app.title} API"), assets=DOCS_ASSETS)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} API",
-                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")
+        return HTMLResponse(page)
 
 
 def factory() -> FastAPI:
@@ -184,6 +226,7 @@ def unavailable(request: Request, message: str, *, retry_after: int | None = Non
     from truthmeter.web.templating import templates
 
     context = {"editor": None, "session_csrf": "", "form_csrf": "", "heading": "Service unavailable",
+               "description": "Service unavailable", "og_type": "website", "noindex": True, "canonical": "",
                "message": message[:1].upper() + message[1:] + ": try again in a moment."}
     return templates.TemplateResponse(request, "error.html", context, status_code=503,
                                       headers={**headers, "Cache-Control": "no-store"})

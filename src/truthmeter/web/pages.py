@@ -3,15 +3,21 @@ Atom feed. The editors' pages are in desk_pages.py (included here, so app.py inc
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+from itertools import islice
+from typing import Iterator
+from urllib.parse import quote
+
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from truthmeter.errors import FetchError, ParseError
 from truthmeter.newsroom import auth
-from truthmeter.newsroom.records import PublishedStory, ReviewStatus
+from truthmeter.newsroom.records import PublishedStory
+from truthmeter.newsroom.summary import cut_at_word, generated_summary
 from truthmeter.newsroom.tips import send_tip
 from truthmeter.pipeline import rate
-from truthmeter.publish.claimreview import claim_review, claim_review_for_story, claim_review_script
+from truthmeter.publish.claimreview import claim_review, claim_review_script
 from truthmeter.publish.feed import atom_feed
 from truthmeter.publish.stories import rated_by, story_detail
 from truthmeter.store import Store, StoredStory
@@ -20,6 +26,8 @@ from truthmeter.types import Article, Stance, Story, Verdict
 from truthmeter.web import deps
 from truthmeter.web.desk_pages import router as desk_router
 from truthmeter.web.limits import client_key, rate_limited
+from truthmeter.web.outlet_view import outlet_chart
+from truthmeter.web.reader import SCALE, scale_band
 from truthmeter.web.templating import http_url
 from truthmeter.web.views import (PER_PAGE, PageError, StoryView, check_form_csrf, find_story, html_errors, page_number,
                                   render, story_views)
@@ -95,24 +103,30 @@ def story_page(request: Request, story_id: str) -> Response:
     story = stored.story
     corrections = store.desk.corrections(story.id)
     view = StoryView(story, review)
-    site = deps.config(request).site_url
-    appearances = _appearances(stored)
-    if review is not None and review.status is ReviewStatus.PUBLISHED:
-        data = claim_review(PublishedStory(story, review, tuple(corrections), appearances), site)
-    elif story.story_rating is not None:
-        data = claim_review_for_story(story, story.story_rating, story.verdict, site, appearances=appearances)
-    else:
-        data = None  # an Unrated story has no review to publish: no ClaimReview in the page
-    return render(request, "story.html", {"view": view, "detail": story_detail(stored), "corrections": corrections,
+    detail = story_detail(stored)
+    summary = view.summary(generated_summary(story, stored.fact_checks, detail))
+    jsonld = None
+    if view.published and review is not None:
+        # Only a published verdict is a review: a model's rating never goes out as ClaimReview.
+        site = deps.config(request).site_url
+        data = claim_review(PublishedStory(story, review, tuple(corrections), _appearances(stored)), site)
+        jsonld = claim_review_script(data)
+    rating = "" if view.rating is None else f" {view.rating}/10"
+    description = cut_at_word(f"{view.verdict.value}{rating}. {summary}", 300)
+    return render(request, "story.html", {"view": view, "detail": detail, "corrections": corrections,
                                           "rated_by": rated_by(story, stored.fact_checks),
-                                          "articles_note": view.articles_note,
-                                          "jsonld": None if data is None else claim_review_script(data)})
+                                          "articles_note": view.articles_note, "summary": summary,
+                                          "summary_by": view.summary_by(), "scale": SCALE,
+                                          "band": scale_band(view.rating), "jsonld": jsonld,
+                                          "description": description, "og_type": "article"})
 
 
 @router.get("/outlets", response_class=HTMLResponse)
 def outlets_page(request: Request) -> Response:
     records = TrackRecords.from_counts(deps.store(request).outlet_counts())
-    return render(request, "outlets.html", {"records": records.ranked(), "prior": records.prior_false})
+    return render(request, "outlets.html", {"records": records.ranked(), "prior": records.prior_false,
+                                            "description": "Celebrity news outlets' track records: how many of the "
+                                                           "stories each told were rated false."})
 
 
 @router.get("/outlets/{key:path}", response_class=HTMLResponse)
@@ -125,8 +139,13 @@ def outlet_page(request: Request, key: str, page: str | None = None) -> Response
     if record is None and not found:
         raise PageError(404, f"no outlet {key!r}", "Outlet not found")
     name = record.name if record else next((o for s in found for o in s.outlets if o.lower() == key.lower()), key)
+    records = TrackRecords.from_counts(store.outlet_counts())
+    chart = outlet_chart(store.desk.outlet_history(key))
+    description = (f"{name}'s track record: {record.told} stor{'y' if record.told == 1 else 'ies'} told, "
+                   f"{record.rated_false} rated false." if record else f"Stories from {name}.")
     return render(request, "outlet.html", {"name": name, "record": record, "cards": story_views(store, found[:PER_PAGE]),
-                                           "page": number, "has_next": len(found) > PER_PAGE})
+                                           "page": number, "has_next": len(found) > PER_PAGE, "chart": chart,
+                                           "prior": records.prior_false, "description": description})
 
 
 # --- check a story, and send it on as a tip -------------------------------------------------------
@@ -265,3 +284,46 @@ def feed(request: Request) -> Response:
     items = deps.store(request).desk.published(limit=_FEED_SIZE)
     body = atom_feed(items, deps.config(request).site_url)
     return Response(body, media_type="application/atom+xml")
+
+
+# --- for search engines ----------------------------------------------------------------------------
+
+_SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+_SITEMAP_MAX = 50_000  # the protocol's limit per file
+_SITEMAP_PAGE = 1000
+
+
+def _sitemap_urls(store: Store, site: str) -> Iterator[tuple[str, str | None]]:
+    yield f"{site}/", None
+    yield f"{site}/outlets", None
+    for record in TrackRecords.from_counts(store.outlet_counts()).ranked():
+        yield f"{site}/outlets/{quote(record.key, safe='')}", None
+    offset = 0
+    while page := store.list_stories(limit=_SITEMAP_PAGE, offset=offset):
+        for story in page:
+            yield f"{site}/stories/{quote(story.id, safe='')}", story.updated_at
+        offset += len(page)
+
+
+@router.get("/sitemap.xml")
+def sitemap(request: Request) -> Response:
+    """The home page, the outlets and every story (with when it last changed), up to 50,000 addresses."""
+    urlset = ET.Element("urlset", {"xmlns": _SITEMAP_NS})
+    for loc, lastmod in islice(_sitemap_urls(deps.store(request), deps.config(request).site_url), _SITEMAP_MAX):
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = loc
+        day = lastmod[:10] if lastmod and len(lastmod) >= 10 and lastmod[4] == "-" else None
+        if day:
+            ET.SubElement(url, "lastmod").text = day
+    ET.indent(urlset)
+    body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+    return Response(body, media_type="application/xml")
+
+
+@router.get("/robots.txt")
+def robots(request: Request) -> Response:
+    """Everything public may be crawled; the desk, the login, the check form and the API may not."""
+    site = deps.config(request).site_url
+    lines = ["User-agent: *", "Disallow: /desk", "Disallow: /login", "Disallow: /check", "Disallow: /api/",
+             "Disallow: /docs", "Allow: /", "", f"Sitemap: {site}/sitemap.xml", ""]
+    return PlainTextResponse("\n".join(lines))

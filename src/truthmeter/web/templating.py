@@ -18,8 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from truthmeter.publish.formats import out_of_ten
 from truthmeter.rating import GATE_SIGNALS
-from truthmeter.reasons import shown_signal, signal_label, story_reason_text
+from truthmeter.reasons import shown_signal, signal_label
 from truthmeter.types import Signal, Verdict
+from truthmeter.web.reader import story_reason
 
 __all__ = ["templates", "Gauge", "gauge", "when", "http_url", "verdict_class", "Segment", "highlight",
            "query_string", "shown_signals", "TEMPLATE_DIR", "STATIC_DIR"]
@@ -29,6 +30,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # The gauge is a half circle drawn in a 120 x 70 box: centre at the bottom middle.
 _CX, _CY, _R, _NEEDLE = 60.0, 62.0, 50.0, 42.0
+_NEEDLE_FROM = 22.0  # the needle starts off centre: the number below its root stays readable at every rating
+_ZERO_STUB = 0.35  # how far (in rating points) the arc of a 0 reaches
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,11 @@ class Gauge:
 
     rating: int | None  # None: Unrated (the track alone is drawn)
     track: str  # SVG path of the whole half circle
-    arc: str | None  # SVG path of the filled part, None at 0
+    arc: str | None  # SVG path of the filled part (a short stub at 0), None when Unrated
     needle_x: float
     needle_y: float
+    base_x: float = _CX  # where the needle starts
+    base_y: float = _CY
 
 
 def _point(fraction: float, radius: float) -> tuple[float, float]:
@@ -55,10 +60,12 @@ def gauge(rating: int | None) -> Gauge:
     if rating is None:
         return Gauge(None, track, None, _CX, _CY)
     value = max(0, min(10, int(rating)))
-    x, y = _point(value / 10, _R)
-    arc = f"{start} A {_R:g} {_R:g} 0 0 1 {x:g} {y:g}" if value else None
+    # A 0 still shows a stub of the verdict's colour (red): an empty grey gauge reads as "no rating".
+    x, y = _point(max(value, _ZERO_STUB) / 10, _R)
+    arc = f"{start} A {_R:g} {_R:g} 0 0 1 {x:g} {y:g}"
     nx, ny = _point(value / 10, _NEEDLE)
-    return Gauge(value, track, arc, nx, ny)
+    bx, by = _point(value / 10, _NEEDLE_FROM)
+    return Gauge(value, track, arc, nx, ny, bx, by)
 
 
 def when(value: str | None) -> str:
@@ -139,6 +146,11 @@ def shown_signals(signals: Iterable[Signal]) -> list[Signal]:
     return [s for s in signals if shown_signal(s)]
 
 
+# An article's stance toward its story's claim, as the sources list says it.
+STANCE_WORDS = {"supports": "reports the claim", "contradicts": "contradicts the claim",
+                "unrelated": "takes no side"}
+
+
 def _signed(weight: float) -> str:
     return f"{weight:+.2f}"
 
@@ -149,8 +161,8 @@ def _environment() -> Environment:
     env.filters.update(when=when, http_url=http_url, verdict_class=verdict_class, signed=_signed,
                        out_of_ten=out_of_ten)
     env.globals.update(gauge=gauge, highlight=highlight, query_string=query_string, verdicts=list(Verdict),
-                       signal_label=signal_label, story_reason_text=story_reason_text, shown_signals=shown_signals,
-                       gate_signals=GATE_SIGNALS)
+                       signal_label=signal_label, story_reason=story_reason, shown_signals=shown_signals,
+                       gate_signals=GATE_SIGNALS, stance_words=STANCE_WORDS)
     return env
 
 

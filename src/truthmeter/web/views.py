@@ -8,6 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -21,12 +22,14 @@ from truthmeter.web import deps
 from truthmeter.web.templating import templates, when
 
 __all__ = ["FORM_CSRF_COOKIE", "PageError", "StoryView", "story_views", "render", "error_page", "html_errors",
-           "check_form_csrf", "page_number", "PER_PAGE"]
+           "check_form_csrf", "page_number", "PER_PAGE", "canonical_url", "DEFAULT_DESCRIPTION"]
 
 # Forms used before there is a session (login, /check, tips) carry this cookie's value as their
 # csrf_token: a cross-site form post cannot read the cookie, so it cannot send the matching field.
 FORM_CSRF_COOKIE = "tm_csrf"
 PER_PAGE = 20
+DEFAULT_DESCRIPTION = ("Celebrity and entertainment news stories rated from 0 (false) to 10 (true), with the evidence: "
+                       "fact-checks, on-the-record quotes, denials and every source.")
 _CSRF_MESSAGE = "the form has expired or did not come from this site: reload it and try again"
 
 
@@ -113,6 +116,24 @@ class StoryView:
                 f"{self.rating}/10.")
 
     @property
+    def published(self) -> bool:
+        return self.review is not None and self.review.status is ReviewStatus.PUBLISHED
+
+    def summary(self, generated: str) -> str:
+        """The verdict in prose: the editor's text where this page shows the desk's work (published, or
+        the desk's own pages), else the one generated from the evidence."""
+        written = self.review.summary if self.review is not None else None
+        if written and (self.published or not self.public):
+            return written
+        return generated
+
+    def summary_by(self) -> str | None:
+        """The editor who wrote the prose shown, None when it is the generated text."""
+        if self.review is None or not self.review.summary or not (self.published or not self.public):
+            return None
+        return self.review.summary_by
+
+    @property
     def status(self) -> str:
         if self.review is None:
             return "Unreviewed"
@@ -141,13 +162,23 @@ def render(request: Request, name: str, context: Mapping[str, Any], status: int 
     session = deps.current_session(request)
     form_csrf, fresh = _form_csrf(request)
     ctx = {"editor": session.user if session else None, "session_csrf": session.csrf if session else "",
-           "form_csrf": form_csrf, **context}
+           "form_csrf": form_csrf, "description": DEFAULT_DESCRIPTION, "og_type": "website",
+           "noindex": status >= 400, "canonical": canonical_url(request), **context}
     response = templates.TemplateResponse(request, name, ctx, status_code=status, headers=dict(headers or {}))
     if fresh:
         response.set_cookie(FORM_CSRF_COOKIE, form_csrf, httponly=True, samesite="lax", path="/",
                             secure=deps.config(request).cookies_secure)
     response.headers.setdefault("Cache-Control", "no-store" if session else "no-cache")
     return response
+
+
+def canonical_url(request: Request) -> str:
+    """The page's address on the configured site: the path, and `?page=N` past the first page (filters
+    and searches are left out: they show the same stories as the plain list)."""
+    path = quote(request.url.path, safe="/:@!$&'()*+,;=-._~")
+    page = request.query_params.get("page", "").strip()
+    suffix = f"?page={int(page)}" if page.isdigit() and len(page) <= 6 and int(page) > 1 else ""
+    return deps.config(request).site_url + path + suffix
 
 
 def error_page(request: Request, status: int, heading: str, message: str,
