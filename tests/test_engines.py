@@ -136,8 +136,9 @@ def errors(result: Result) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def local(*args: str) -> Result:
-    """The local engine's answer (the same arguments give the same answer: asked once per module)."""
-    return invoke("rate", *args)
+    """The local engine's answer (the same arguments give the same answer: asked once per module),
+    streamed like the dask engine's: neither groups articles into stories then."""
+    return invoke("rate", "--no-stories", *args)
 
 
 def dask(cluster, *args: str) -> Result:  # type: ignore[no-untyped-def]
@@ -218,7 +219,7 @@ def test_a_mixed_folder_and_a_missing_path_in_input_order_in_any_format(cluster,
 
 def test_stdin_same_as_local(cluster, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
     data = (corpus.folder / "sub" / "part.jsonl").read_bytes()
-    want = runner.invoke(main, ["rate", "--format", "jsonl", "-"], input=data)
+    want = runner.invoke(main, ["rate", "--no-stories", "--format", "jsonl", "-"], input=data)
     got = runner.invoke(main, ["rate", "--engine", "dask", "--scheduler", cluster.scheduler_address, "--format",
                                "jsonl", "-"], input=data)
     assert got.stdout == want.stdout and len(want.stdout.splitlines()) > 300

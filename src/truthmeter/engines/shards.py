@@ -52,7 +52,10 @@ def parquet_schema() -> Any:
     return pa.schema([("id", s), ("title", s), ("outlet", s), ("author", s), ("date", s), ("url", s),
                       ("source", s), ("truth_rating", i), ("p_true", pa.float64()), ("verdict", s), ("label", s),
                       ("is_fact_check", pa.bool_()), ("fact_check_rating", i), ("dataset_label", s), ("model", s),
-                      ("signals", pa.list_(signal)), ("reasons", pa.list_(reason))])
+                      ("signals", pa.list_(signal)), ("reasons", pa.list_(reason)),
+                      # StoryContext.fields: null here, the dask engine never groups into stories
+                      ("story_id", s), ("story_rating", i), ("story_verdict", s), ("claim", s), ("stance", s),
+                      ("in_context", s)])
 
 
 class _ParquetShard:
