@@ -188,13 +188,18 @@ def _write_shards(shards: Iterable[Shard], out_dir: str, progress: Progress) -> 
               help="Group the articles into stories as `ingest` would, adding each one's story_id, story_rating, "
                    "claim and stance (output comes once all input is read); --no-stories streams ratings as they "
                    "come. The dask engine never groups.")
+@click.option("--signals", "n_signals", default=5, show_default=True, type=click.IntRange(min=0), metavar="N",
+              help="The N contributions that moved each rating most, and the reasons; 0 computes no explanations "
+                   "(faster; signals keep only the verdict gate's, reasons are empty). Local engine only.")
 @click.pass_context
 def rate(ctx: click.Context, paths: tuple[str, ...], fmt: str, model_dir: str | None, text_field: str | None,
          workers: int, engine: str, scheduler: str | None, out_dir: str | None, out_format: str | None,
-         blocksize: int | None, grouped: bool) -> None:
+         blocksize: int | None, grouped: bool, n_signals: int) -> None:
     """Rate articles in files, folders (recursive), '-' (stdin) or URLs; with --engine dask, on a Dask
     cluster, in the same order (or into shards with --out)."""
     if engine == "dask":
+        if ctx.get_parameter_source("n_signals") is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError("--signals only with --engine local")
         if out_dir is None and out_format:
             raise click.UsageError("--out-format only with --out")
         if out_dir and ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE:
@@ -211,7 +216,8 @@ def rate(ctx: click.Context, paths: tuple[str, ...], fmt: str, model_dir: str | 
     _local_only(scheduler=scheduler, out=out_dir, out_format=out_format, blocksize=blocksize)
     model = pipeline.load_model(model_dir)
     with Progress.over("rating", paths) as progress:
-        stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers)
+        stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers,
+                                      signals=n_signals)
         rated = _in_stories(stream, progress) if grouped else progress.track(stream)
         failed = _print_rated(rated, fmt, progress)
     sys.exit(1 if failed else 0)

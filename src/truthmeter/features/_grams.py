@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from truthmeter.features._base import Doc
 
-__all__ = ["bucket", "BatchGrams", "batch_grams", "attribute_batch", "GramShape"]
+__all__ = ["bucket", "BatchGrams", "batch_grams", "batch_counts", "attribute_batch", "GramShape"]
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,37 @@ class BatchGrams:
 
     def counts(self, n_features: int) -> sp.csr_matrix:
         uniq, _, cnt = self.occurrences(n_features)
-        rows = uniq // n_features
-        indptr = np.searchsorted(rows, np.arange(len(self.docs) + 1))
-        # Keys are sorted, so rows come in order with sorted columns: a canonical CSR, no re-sort.
-        m = sp.csr_matrix((cnt.astype(np.float32), (uniq % n_features).astype(np.int32), indptr),
-                          shape=(len(self.docs), n_features))
-        m.has_sorted_indices = True
-        return m
+        return _counts_matrix(uniq, cnt, len(self.docs), n_features)
+
+
+def _counts_matrix(uniq: np.ndarray, cnt: np.ndarray, n_docs: int, n_features: int) -> sp.csr_matrix:
+    rows = uniq // n_features
+    indptr = np.searchsorted(rows, np.arange(n_docs + 1))
+    # Keys are sorted, so rows come in order with sorted columns: a canonical CSR, no re-sort.
+    m = sp.csr_matrix((cnt.astype(np.float32), (uniq % n_features).astype(np.int32), indptr),
+                      shape=(n_docs, n_features))
+    m.has_sorted_indices = True
+    return m
+
+
+def batch_counts(docs: Sequence[Doc], shape: GramShape) -> sp.csr_matrix:
+    """`batch_grams(docs, shape).counts(...)` without what only explanations need (which word or
+    bigram owns each occurrence, their texts and spans): the same matrix, for rating without signals."""
+    n_features, word_n = shape.n_features, shape.word_n
+    cols: list[np.ndarray] = []
+    sizes = []
+    for doc in docs:
+        toks = doc.tokens[: shape.max_tokens]
+        per_tok = [_token_columns(t, word_n, shape.char_n, shape.char_range) for t in toks]
+        n_bi = max(len(toks) - 1, 0)
+        bigrams = np.fromiter((bucket(f"{a} {b}", word_n) for a, b in zip(toks, toks[1:])), np.int32, n_bi)
+        cols.extend(per_tok)
+        cols.append(bigrams)
+        sizes.append(sum(len(c) for c in per_tok) + n_bi)
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
+    keys = doc_of * n_features + _cat(cols)
+    uniq, cnt = np.unique(keys, return_counts=True)
+    return _counts_matrix(uniq, cnt, len(docs), n_features)
 
 
 def batch_grams(docs: Sequence[Doc], shape: GramShape) -> BatchGrams:

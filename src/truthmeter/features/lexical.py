@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from truthmeter.features._base import Doc, Span, register
-from truthmeter.features._grams import BatchGrams, GramShape, attribute_batch, batch_grams
+from truthmeter.features._grams import BatchGrams, GramShape, attribute_batch, batch_counts, batch_grams
 
 __all__ = ["Lexical"]
 
@@ -19,6 +19,7 @@ _CHUNK = 2048
 @register("lexical.v1")
 class Lexical:
     name = "lexical.v1"
+    lean_transform = True  # transform(docs, explain=False): counts only, nothing kept for explaining
 
     def __init__(self, word_bits: int = 18, char_bits: int = 18, max_tokens: int = 160,
                  char_range: tuple[int, int] = (2, 5)) -> None:
@@ -34,13 +35,20 @@ class Lexical:
     def n_features(self) -> int:
         return self.shape.n_features
 
-    def _counts(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    def _counts(self, docs: Sequence[Doc], explain: bool = True) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """Word and char gram counts (equal to sklearn's HashingVectorizer word 1-2-grams and
-        char_wb grams, tested). The batch's grams are kept for explaining it next."""
+        char_wb grams, tested). With `explain`, the batch's grams are kept for explaining it next
+        (the last chunk's only: a caller explaining a batch keeps it within _CHUNK docs); without,
+        only the counts are built (the same matrix, less work)."""
         parts = []
+        self._last = None
         for i in range(0, len(docs), _CHUNK):
-            self._last = batch_grams(docs if len(docs) <= _CHUNK else docs[i:i + _CHUNK], self.shape)
-            parts.append(self._last.counts(self.n_features))
+            chunk = docs if len(docs) <= _CHUNK else docs[i:i + _CHUNK]
+            if explain:
+                self._last = batch_grams(chunk, self.shape)
+                parts.append(self._last.counts(self.n_features))
+            else:
+                parts.append(batch_counts(chunk, self.shape))
         m = sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, self.n_features))
         return m[:, : self.word_n], m[:, self.word_n:]
 
@@ -62,8 +70,7 @@ class Lexical:
         return (np.log((1 + counts.shape[0]) / (1 + df)) + 1).astype(np.float32)
 
     def fit(self, docs: Sequence[Doc]) -> "Lexical":
-        w, c = self._counts(docs)
-        self._last = None
+        w, c = self._counts(docs, explain=False)
         self.idf_word, self.idf_char = self._idf(w), self._idf(c)
         return self
 
@@ -75,8 +82,9 @@ class Lexical:
         norms[norms == 0] = 1
         return sp.csr_matrix(sp.diags(1 / norms) @ m)
 
-    def transform(self, docs: Sequence[Doc]) -> sp.csr_matrix:
-        w, c = self._counts(docs)
+    def transform(self, docs: Sequence[Doc], explain: bool = True) -> sp.csr_matrix:
+        """The weighted counts; `explain=False` when no explanation of these docs will follow."""
+        w, c = self._counts(docs, explain)
         return sp.hstack([self._weigh(w, self.idf_word), self._weigh(c, self.idf_char)], format="csr")
 
 

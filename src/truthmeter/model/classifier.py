@@ -51,8 +51,14 @@ class TruthModel:
     def name(self) -> str:
         return str(self.meta.get("name", "truthmeter"))
 
-    def features(self, docs: Sequence[Doc]) -> sp.csr_matrix:
-        return sp.hstack([f.transform(docs) for f in self.families], format="csr")
+    def features(self, docs: Sequence[Doc], *, explain: bool = True) -> sp.csr_matrix:
+        """The feature rows of `docs`. `explain=False` when these docs' contributions will not be
+        asked for (rating without signals): families that keep per-batch state for explaining
+        (lexical.v1's gram owners) skip building it; the matrix is the same."""
+        if explain:
+            return sp.hstack([f.transform(docs) for f in self.families], format="csr")
+        return sp.hstack([f.transform(docs, explain=False) if getattr(f, "lean_transform", False)
+                          else f.transform(docs) for f in self.families], format="csr")
 
     def fit_features(self, docs: Sequence[Doc]) -> sp.csr_matrix:
         for f in self.families:
