@@ -13,7 +13,6 @@ import math
 import re
 
 from .errors import ParseError
-from .ingest.html import extract_html
 from .types import Article, Quote, RawDocument, content_hash
 
 __all__ = ["parse", "parse_text", "content_hash", "normalize_date", "extract_quotes"]
@@ -58,6 +57,8 @@ def parse(doc: RawDocument) -> Article:
         except _BadRating as exc:  # an unreadable fact-check rating must not turn into another verdict
             raise ParseError(*where, str(exc)) from None
     elif doc.kind == "html":
+        from .ingest.html import extract_html  # trafilatura: imported for HTML only (start-up)
+
         found = extract_html(doc.text, url=doc.fields.get("url"))
         if not found.get("body"):
             raise ParseError(*where, "no article text found in HTML")

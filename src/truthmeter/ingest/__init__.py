@@ -17,8 +17,6 @@ from collections.abc import Iterable, Iterator
 
 from ..errors import FetchError, ParseError
 from ..types import RawDocument
-from .feeds import read_feed
-from .fetch import fetch
 from .jsonfile import read_json
 from .parquet import read_parquet
 from .tabular import read_csv, read_jsonl
@@ -164,6 +162,8 @@ def _read_feed_file(path: str) -> Iterator[Item]:
         yield too_big
         return
     with open(path, "rb") as f:
+        from .feeds import read_feed  # feedparser and lxml: imported when a feed is read (start-up)
+
         yield from read_feed(path, f)
 
 
@@ -176,6 +176,8 @@ def _read_bytes(path: str, data: bytes, kind: str | None, text_field: str | None
     if kind is None:
         kind = sniff_kind(decode(data[:SNIFF_BYTES]))
     if kind == "feed":
+        from .feeds import read_feed
+
         yield from read_feed(path, io.BytesIO(data))
     elif kind in ("json", "jsonl"):
         yield from read_json(path, io.BytesIO(data), text_field)
@@ -194,6 +196,8 @@ def _read_stdin(text_field: str | None) -> Iterator[Item]:
 
 def _read_url(url: str, text_field: str | None) -> Iterator[Item]:
     try:
+        from .fetch import fetch  # httpx: imported when a URL is read (start-up)
+
         data, content_type = fetch(url)
     except FetchError as exc:
         yield exc
