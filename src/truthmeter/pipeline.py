@@ -323,7 +323,7 @@ def evaluate(articles: Iterable[Article], model: TruthModel | None = None) -> Me
         raise DataError("no labelled articles to evaluate (need a label field: 1 = fake, 0 = real)")
     is_true = np.array([1 - int(a.label) for a in labelled])  # type: ignore[arg-type]
     docs = [make_doc(a) for a in labelled]
-    scores = np.concatenate([model.scores(model.features(chunk)) for chunk in _batches(docs, 2048)])  # type: ignore
+    scores = np.concatenate([model.scores(model.features(chunk, explain=False)) for chunk in _batches(docs, 2048)])  # type: ignore
     if calibrated_on(labelled, model):
         p_true = cross_fitted(scores, is_true, int(model.meta.get("folds", 5)), int(model.meta.get("seed", 0)),
                               str(model.meta.get("calibration", "isotonic")))

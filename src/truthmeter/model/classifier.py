@@ -63,7 +63,7 @@ class TruthModel:
     def fit_features(self, docs: Sequence[Doc]) -> sp.csr_matrix:
         for f in self.families:
             f.fit(docs)
-        return self.features(docs)
+        return self.features(docs, explain=False)  # training never explains its own rows
 
     def fit_weights(self, X: sp.csr_matrix, is_true: np.ndarray) -> "TruthModel":
         from sklearn.linear_model import LogisticRegression  # training only: keeps rating start-up light
@@ -92,7 +92,7 @@ class TruthModel:
 
     def predict_proba(self, docs: Sequence[Doc]) -> np.ndarray:
         """Calibrated P(true) for each doc, with its outlet's track record when known."""
-        return self.adjust(self.proba(self.features(docs)), docs)
+        return self.adjust(self.proba(self.features(docs, explain=False)), docs)
 
     def outlet_shifts(self, docs: Sequence[Doc]) -> list[float | None]:
         return [self.outlets.lookup(d.outlet) if self.outlets else None for d in docs]

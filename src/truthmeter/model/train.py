@@ -148,7 +148,7 @@ def _on_val(model: TruthModel, val_set: Sequence[Article] | None, config: TrainC
         return [], None, None
     labelled = [a for a in val_set if a.label is not None]
     val_y = _labels(labelled)
-    val_s = model.scores(model.features([make_doc(a) for a in labelled]))
+    val_s = model.scores(model.features([make_doc(a) for a in labelled], explain=False))
     if config.calibrate_on != "val":
         return labelled, val_y, model.calibrator(val_s)  # type: ignore[misc]
     model.calibrator = fit_calibrator(val_s, val_y, config.calibration)
