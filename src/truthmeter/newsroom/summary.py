@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from truthmeter.publish.formats import shorten
 from truthmeter.types import FactCheck, Stance, Story
 
 __all__ = ["generated_summary", "cut_at_word"]
@@ -21,13 +22,10 @@ _QUOTE_CHARS = 180  # a quote in the prose is cut at a word past this
 
 
 def cut_at_word(text: str, limit: int) -> str:
-    """`text` with runs of spaces as one, cut at the last word that fits in `limit` characters, with
-    an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    head = text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]
-    return head.rstrip(" ,;:.-–—") + "…"
+    """`text` with runs of spaces as one, cut at a word to fit `limit` characters, an ellipsis marking
+    the cut (publish.formats.shorten, with no dangling punctuation before the ellipsis)."""
+    cut = shorten(" ".join(text.split()), limit)
+    return cut[:-1].rstrip(" ,;:.-–—") + "…" if cut.endswith("…") else cut
 
 
 def _outlet_names(outlets: Sequence[str]) -> str:

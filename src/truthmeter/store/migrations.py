@@ -278,7 +278,8 @@ CREATE INDEX reviews_status_changed ON reviews (status, changed_at);
 
 # A story is about a claim: each article's own claim sentence (read with its body at ingest), and the
 # story's, with who first reported it; an editor's claim (claim_basis 'editor') is never replaced.
-_V6 = """
+# Plain ADD COLUMNs read the same in both dialects: migrations_pg.py runs these very strings.
+V6_CLAIMS = """
 ALTER TABLE story_articles ADD COLUMN claim TEXT;
 ALTER TABLE story_articles ADD COLUMN claim_basis TEXT;
 ALTER TABLE stories ADD COLUMN claim TEXT;
@@ -291,7 +292,7 @@ ALTER TABLE stories ADD COLUMN claim_editor TEXT;
 
 # The desk's verdict in prose for readers (generated from the evidence until an editor writes it), and
 # who wrote it; audited as 'summary' like an edit of the claim.
-_V7 = """
+V7_SUMMARY = """
 ALTER TABLE reviews ADD COLUMN summary TEXT;
 ALTER TABLE reviews ADD COLUMN summary_by TEXT;
 """
@@ -302,8 +303,8 @@ MIGRATIONS: list[tuple[int, str]] = [
     (3, _V3),
     (4, _V4),
     (5, _V5),
-    (6, _V6),
-    (7, _V7),
+    (6, V6_CLAIMS),
+    (7, V7_SUMMARY),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

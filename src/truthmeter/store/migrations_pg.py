@@ -16,6 +16,8 @@ Never edit a version that has shipped; append to both lists.
 
 from __future__ import annotations
 
+from truthmeter.store.migrations import V6_CLAIMS, V7_SUMMARY
+
 __all__ = ["PG_MIGRATIONS"]
 
 _T = 'TEXT COLLATE "C"'
@@ -223,32 +225,12 @@ ALTER TABLE stories ALTER COLUMN story_rating DROP NOT NULL;
 ALTER TABLE reviews ALTER COLUMN model_rating DROP NOT NULL;
 """
 
-# A story is about a claim: each article's own claim sentence (read with its body at ingest), and the
-# story's, with who first reported it; an editor's claim (claim_basis 'editor') is never replaced.
-_V6 = """
-ALTER TABLE story_articles ADD COLUMN claim TEXT;
-ALTER TABLE story_articles ADD COLUMN claim_basis TEXT;
-ALTER TABLE stories ADD COLUMN claim TEXT;
-ALTER TABLE stories ADD COLUMN claim_basis TEXT;
-ALTER TABLE stories ADD COLUMN claim_source TEXT;
-ALTER TABLE stories ADD COLUMN claim_by TEXT;
-ALTER TABLE stories ADD COLUMN claim_on TEXT;
-ALTER TABLE stories ADD COLUMN claim_editor TEXT;
-"""
-
-# The desk's verdict in prose for readers (generated from the evidence until an editor writes it), and
-# who wrote it; audited as 'summary' like an edit of the claim.
-_V7 = """
-ALTER TABLE reviews ADD COLUMN summary TEXT;
-ALTER TABLE reviews ADD COLUMN summary_by TEXT;
-"""
-
 PG_MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
     (4, _V4),
     (5, _V5),
-    (6, _V6),
-    (7, _V7),
+    (6, V6_CLAIMS),  # the same statements as SQLite's
+    (7, V7_SUMMARY),
 ]

@@ -8,6 +8,8 @@ worker threads, so the event loop only routes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from functools import partial
 from typing import Annotated, Any
@@ -56,6 +58,16 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 _WRITE = _errors(401, 403, 404, 413, 422)
+
+
+@contextmanager
+def _refused_as_400() -> Iterator[None]:
+    """The desk refuses a write it cannot take (an empty claim, a text over its limit) with a ValueError
+    saying why: the client's mistake, answered 400 with that reason."""
+    try:
+        yield
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def _page(items: list[Any], total: int | None, limit: int, offset: int) -> dict[str, Any]:
@@ -184,10 +196,8 @@ def set_rating(store: StoreDep, editor: Editor, story_id: StoryId, body: RatingI
                         "later articles joining the story never replace an editor's claim. 400 for an empty claim "
                         f"or one over {MAX_CLAIM_CHARS} characters.")
 def set_claim(store: StoreDep, editor: Editor, story_id: StoryId, body: ClaimIn) -> Any:
-    try:
+    with _refused_as_400():
         return store.desk.set_claim(story_id, body.claim, editor=editor).to_dict()
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
 
 
 @router.put("/stories/{story_id}/summary", tags=["desk"], summary="Write the verdict in prose readers see",
@@ -197,10 +207,8 @@ def set_claim(store: StoreDep, editor: Editor, story_id: StoryId, body: ClaimIn)
                         "back to the generated one. Audited (action `summary`, with the previous text). 400 over "
                         f"{MAX_SUMMARY_CHARS} characters.")
 def set_summary(store: StoreDep, editor: Editor, story_id: StoryId, body: SummaryIn) -> Any:
-    try:
+    with _refused_as_400():
         return asdict(store.desk.set_summary(story_id, body.summary, editor=editor))
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
 
 
 @router.post("/stories/{story_id}/publish", tags=["desk"], summary="Publish the story's verdict",
