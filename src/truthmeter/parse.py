@@ -393,14 +393,14 @@ def extract_quotes(body: str) -> tuple[Quote, ...]:
     """Quotations of 3+ words in “curly” or "straight" quotes, with their speakers when stated."""
     matches = list(_QUOTE.finditer(body))
     spans = [m.span() for m in matches]
-    short = _people(body)
+    kept = [(m, "curly" if m["curly"] is not None else "straight") for m in matches]
+    kept = [(m, group) for m, group in kept if len(m[group].split()) >= 3]
+    # The names in the body only attribute quotes: most articles have none worth keeping.
+    short = _people(body) if kept else {}
     quotes: list[Quote] = []
     previous: tuple[int, str | None] | None = None  # (end, speaker) of the last quote kept
-    for match in matches:
-        group = "curly" if match["curly"] is not None else "straight"
+    for match, group in kept:
         raw = match[group]
-        if len(raw.split()) < 3:
-            continue
         speaker = _speaker(body, match.span(), raw, spans, short)
         if speaker is None and previous and previous[1]:
             gap = body[previous[0]:match.start()]

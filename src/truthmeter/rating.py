@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from truthmeter.features._base import Doc
-from truthmeter.features.cues import CUES
+from truthmeter.features.cues import CUES, search, token_words
 from truthmeter.types import Label, Rating, Signal, Verdict
 
 __all__ = ["truth_rating", "verdict_for", "make_rating", "fact_check_rating", "VERDICT_CUTS", "MIN_WORDS",
@@ -70,12 +70,13 @@ def evidence_span(doc: Doc, towards_true: bool) -> tuple[str, str, int, int] | N
     """The first cue in the text that can earn True (or False): (cue family, cue label, start, end) in
     `doc.text`; None when there is none. Searches stop at the first match, on the Doc already built
     for the model: no new tokenising."""
+    words = token_words(doc)
     for family, label, cue in _TRUE_CUES if towards_true else _FALSE_CUES:
         if callable(cue):
             found = cue(doc)
             if found:
                 return family, label, found[0][0], found[0][1]
-        elif m := cue.search(doc.text):  # type: ignore[attr-defined]
+        elif m := search(cue, label, doc, words):  # type: ignore[arg-type]
             return family, label, m.start(), m.end()
     return None
 

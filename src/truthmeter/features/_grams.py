@@ -15,6 +15,7 @@ import mmh3
 import numpy as np
 import scipy.sparse as sp
 
+from truthmeter.features import _accel
 from truthmeter.features._base import Doc
 
 __all__ = ["bucket", "BatchGrams", "batch_grams", "batch_counts", "attribute_batch", "GramShape"]
@@ -105,6 +106,8 @@ def _counts_matrix(uniq: np.ndarray, cnt: np.ndarray, n_docs: int, n_features: i
 def batch_counts(docs: Sequence[Doc], shape: GramShape) -> sp.csr_matrix:
     """`batch_grams(docs, shape).counts(...)` without what only explanations need (which word or
     bigram owns each occurrence, their texts and spans): the same matrix, for rating without signals."""
+    if _accel.FAST is not None:
+        return _fast_counts(docs, shape)
     n_features, word_n = shape.n_features, shape.word_n
     cols: list[np.ndarray] = []
     sizes = []
@@ -122,7 +125,46 @@ def batch_counts(docs: Sequence[Doc], shape: GramShape) -> sp.csr_matrix:
     return _counts_matrix(uniq, cnt, len(docs), n_features)
 
 
+def _fast_counts(docs: Sequence[Doc], shape: GramShape) -> sp.csr_matrix:
+    indptr, cols, cnt = _accel.FAST.counts([d.tokens for d in docs], shape.word_n, shape.char_n,  # type: ignore[union-attr]
+                                           *shape.char_range, shape.max_tokens)
+    m = sp.csr_matrix((np.frombuffer(cnt, np.int32).astype(np.float32), np.frombuffer(cols, np.int32),
+                       np.frombuffer(indptr, np.int64)), shape=(len(docs), shape.n_features))
+    m.has_sorted_indices = True  # the C part emits each row's columns in order
+    return m
+
+
+def _fast_grams(docs: Sequence[Doc], shape: GramShape) -> BatchGrams:
+    """batch_grams' arrays from the C part's columns and per-token sizes (the same layout), with the
+    occurrences' (doc, column) entries and counts already found."""
+    cols, sizes, bigrams, indptr, entry_cols, cnt, inv = _accel.FAST.grams(  # type: ignore[union-attr]
+        [d.tokens for d in docs], shape.word_n, shape.char_n, *shape.char_range, shape.max_tokens)
+    n_tok = np.array([min(len(d.tokens), shape.max_tokens) for d in docs], dtype=np.int64)
+    n_bi = np.maximum(n_tok - 1, 0)
+    od = np.repeat(np.arange(len(docs), dtype=np.int32), n_tok + n_bi)
+    local = np.arange(len(od)) - np.searchsorted(od, od)
+    bigram = local >= n_tok[od] if len(od) else np.zeros(0, bool)
+    per_owner = np.ones(len(od), np.int64)  # occurrences per owner: a token's columns, a bigram's one
+    per_owner[~bigram] = np.frombuffer(sizes, np.int32)
+    first = np.where(bigram, local - n_tok[od], local)
+    span = np.stack([first, first + bigram], axis=1).astype(np.int32)
+    owner = np.repeat(np.arange(len(od), dtype=np.int64), per_owner)
+    keys: list[str] = []
+    at = 0
+    for doc, n, b in zip(docs, n_tok.tolist(), n_bi.tolist()):
+        keys.extend(doc.tokens[:n])
+        keys.extend(bigrams[at:at + b])
+        at += b
+    ptr = np.frombuffer(indptr, np.int64)
+    entry_doc = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(ptr))
+    uniq = entry_doc * shape.n_features + np.frombuffer(entry_cols, np.int32)
+    occ = (shape.n_features, uniq, np.frombuffer(inv, np.int32), np.frombuffer(cnt, np.int32).astype(np.int64))
+    return BatchGrams(docs, od[owner], np.frombuffer(cols, np.int32), owner, keys, od, span, occ)
+
+
 def batch_grams(docs: Sequence[Doc], shape: GramShape) -> BatchGrams:
+    if _accel.FAST is not None:
+        return _fast_grams(docs, shape)
     cols, doc_of, owner, keys, owner_doc, spans = [], [], [], [], [], []
     for d, doc in enumerate(docs):
         per_tok, bigrams, toks = _doc_parts(doc, shape)
@@ -152,15 +194,47 @@ def _cat(parts: list[np.ndarray], dtype: type = np.int32) -> np.ndarray:
 
 def _lookup(contrib: sp.csr_matrix, keys: np.ndarray, n_features: int) -> np.ndarray:
     """Each (doc * n_features + column) key's contribution; 0 where the matrix has none."""
-    c = contrib.tocoo()
+    if _accel.FAST is not None and len(keys):
+        found = _accel.FAST.align(np.ascontiguousarray(keys, np.int64), contrib.indptr.astype(np.int32),
+                                  contrib.indices.astype(np.int32), contrib.data.astype(np.float64), n_features)
+        if found is not None:
+            return np.frombuffer(found, np.float64)
+    # Keys are distinct, so sorting each row's columns (C, per row) orders them as a global sort would.
+    c = (contrib if contrib.has_sorted_indices else contrib.sorted_indices()).tocoo()
     ckey, cval = c.row.astype(np.int64) * n_features + c.col, np.asarray(c.data, np.float64)
-    if not contrib.has_sorted_indices:  # a canonical CSR gives its keys in order already
-        order = np.argsort(ckey)
-        ckey, cval = ckey[order], cval[order]
     if not len(ckey):
         return np.zeros(len(keys))
+    if len(ckey) == len(keys) and np.array_equal(ckey, keys):  # the usual case: the counts' own entries
+        return cval
     pos = np.minimum(np.searchsorted(ckey, keys), len(ckey) - 1)
     return np.where(ckey[pos] == keys, cval[pos], 0.0)
+
+
+def _first_ids(keys: list[str]) -> np.ndarray:
+    """Each key's rank among the distinct keys in order of first appearance."""
+    if _accel.FAST is not None:
+        return np.frombuffer(_accel.FAST.first_ids(keys), np.int64)
+    ids: dict[str, int] = {}
+    return np.fromiter((ids.setdefault(k, len(ids)) for k in keys), np.int64, len(keys))
+
+
+def _fast_attribute(bg: BatchGrams, vals: np.ndarray, inv: np.ndarray, cnt: np.ndarray, top: int | None
+                    ) -> list[list[tuple[str, float, int, int]]]:
+    """attribute_batch's selection by the C part (the same sums in the same order, the same ties)."""
+    gid = _first_ids(bg.keys)
+    n_ids = int(gid.max()) + 1 if len(gid) else 0
+    docs, firsts, weights = _accel.FAST.attribute(  # type: ignore[union-attr]
+        np.ascontiguousarray(bg.owner, np.int64), np.ascontiguousarray(inv, np.int32),
+        np.ascontiguousarray(vals, np.float64), np.ascontiguousarray(cnt, np.int64),
+        np.ascontiguousarray(bg.owner_doc, np.int32), np.ascontiguousarray(gid, np.int64), n_ids,
+        -1 if top is None else top)
+    out: list[list[tuple[str, float, int, int]]] = [[] for _ in bg.docs]
+    first = np.frombuffer(firsts, np.int64)
+    keys = bg.keys
+    for d, o, w, (a, b) in zip(np.frombuffer(docs, np.int32).tolist(), first.tolist(),
+                               np.frombuffer(weights, np.float64).tolist(), bg.owner_span[first].tolist()):
+        out[d].append((keys[o], w, a, b))
+    return out
 
 
 def attribute_batch(bg: BatchGrams, contrib: sp.csr_matrix, top: int | None
@@ -173,14 +247,16 @@ def attribute_batch(bg: BatchGrams, contrib: sp.csr_matrix, top: int | None
     """
     n_features = contrib.shape[1]
     uniq, inv, cnt = bg.occurrences(n_features)
+    if _accel.FAST is not None:
+        return _fast_attribute(bg, _lookup(contrib, uniq, n_features), inv, cnt, top)
     share = (_lookup(contrib, uniq, n_features) / cnt)[inv]
     per_owner = np.bincount(bg.owner, weights=share, minlength=len(bg.keys))
-    ids: dict[str, int] = {}
-    gid = np.fromiter((ids.setdefault(k, len(ids)) for k in bg.keys), np.int64, len(bg.keys))
-    ug, first, ginv = np.unique(bg.owner_doc.astype(np.int64) * max(len(ids), 1) + gid,
+    gid = _first_ids(bg.keys)
+    n_ids = int(gid.max()) + 1 if len(gid) else 0
+    ug, first, ginv = np.unique(bg.owner_doc.astype(np.int64) * max(n_ids, 1) + gid,
                                 return_index=True, return_inverse=True)
     weight = np.bincount(ginv, weights=per_owner, minlength=len(ug))
-    gdoc = ug // max(len(ids), 1)
+    gdoc = ug // max(n_ids, 1)
     sel = np.flatnonzero(weight)
     sel = sel[np.lexsort((-np.abs(weight[sel]), gdoc[sel]))]
     if top is not None:

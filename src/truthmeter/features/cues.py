@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from truthmeter.features._base import Doc, Span, register
 
-__all__ = ["CueFamily", "CUES"]
+__all__ = ["CueFamily", "CUES", "TRIGGERS", "token_words", "search"]
 
 _I = re.I
 # A cue is a pattern, or a function giving the spans it found.
@@ -56,6 +56,47 @@ CUES: dict[str, list[Cue]] = {
         ("confirmation", re.compile(r"\bconfirm(?:s|ed|ing)?\b", _I)),
     ],
 }
+
+
+# Cues whose every match holds one of these lowercased words as a whole token (or a token starting with
+# one of the prefixes): each pattern's first or last word stands between \b or \s, so it is a token of
+# its own (tokens are the text's alphanumeric runs). A doc with none of them is not searched: the regex
+# scans cost ~80 us an article and find nothing in most. tests/test_cue_triggers.py holds this to the
+# regexes on real and generated text.
+TRIGGERS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "anonymous source": (frozenset({"source", "sources", "insider", "insiders", "pal", "pals", "tipster",
+                                    "tipsters", "friend", "friends"}), ()),
+    "told a named outlet": (frozenset({"told", "tells", "telling"}), ()),
+    "representative on record": (frozenset(
+        {f"{w}{s}" for w in ("rep", "representative", "spokesperson", "spokesman", "spokeswoman", "publicist",
+                             "attorney", "lawyer") for s in ("", "s")} | {"statement"}), ()),
+    "own social post": (frozenset({"twitter", "instagram", "facebook", "tweeted"}), ()),
+    "interview": (frozenset({"interview", "cover", "podcast", "appearance"}), ()),
+    "confirmation": (frozenset({"confirm", "confirms", "confirmed", "confirming"}), ()),
+    "denial": (frozenset({"deny", "denied", "denies", "denying", "untrue", "true", "made", "baseless", "truth",
+                          "false", "falsely", "shut"}), ("fabricat", "debunk")),
+}
+# Characters that re.IGNORECASE matches to ASCII letters: a text holding one is always searched.
+_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def token_words(doc: Doc) -> frozenset[str] | None:
+    """The doc's tokens as a set, when they are every alphanumeric run of its text as the cue regexes
+    see it (None when a fact-checker's name was masked or a case-special character is present)."""
+    text = doc.text
+    if "factchecker" in doc.tokens or not (text.isascii() or not any(c in text for c in _CASE_SPECIAL)):
+        return None
+    return frozenset(doc.tokens)
+
+
+def search(pattern: "re.Pattern[str]", label: str, doc: Doc, words: frozenset[str] | None) -> "re.Match[str] | None":
+    """`pattern.search(doc.text)`, skipped when the doc lacks the cue's trigger words (see TRIGGERS);
+    `words` is `token_words(doc)`."""
+    trigger = TRIGGERS.get(label)
+    if words is not None and trigger is not None and words.isdisjoint(trigger[0]):
+        if not trigger[1] or not any(p in doc.text.lower() for p in trigger[1]):
+            return None
+    return pattern.search(doc.text)
 
 
 def _count(cue: Matcher, doc: Doc) -> int:  # type: ignore[valid-type]
