@@ -78,6 +78,7 @@ static int may_name_fact_checker(PyObject *tok) {
     Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(tok, &n);
     if (s == NULL) return -1;
+    if (n < 4 || !strchr("gfspl", s[0])) return 0;
     return starts_with(s, n, "gossip", 0) || starts_with(s, n, "factcheck", 0) || starts_with(s, n, "snopes", 1)
         || starts_with(s, n, "politifact", 1) || starts_with(s, n, "lead", 1);
 }
@@ -89,7 +90,8 @@ static PyObject *make_token(int kind, const void *data, Py_ssize_t start, Py_ssi
         if (out == NULL) return NULL;
         Py_UCS1 *dst = PyUnicode_1BYTE_DATA(out);
         for (i = 0; i < n; i++) {
-            Py_UCS4 ch = fold(PyUnicode_READ(kind, data, start + i));
+            Py_UCS4 ch = kind == PyUnicode_1BYTE_KIND ? ((const Py_UCS1 *)data)[start + i] : PyUnicode_READ(kind, data, start + i);
+            ch = fold(ch);
             dst[i] = (Py_UCS1)((ch >= 'A' && ch <= 'Z') ? ch + 32 : ch);
         }
         return out;
@@ -119,25 +121,55 @@ static int append_token(PyObject *toks, PyObject *offs, PyObject *tok, Py_ssize_
 }
 
 /* tokenize(text, limit) -> (tokens, offsets, maybe_fact_checker): the first `limit` tokens. */
+/* For one-byte (Latin-1) strings, the usual case, each character's class once: bit 1 a token character
+ * (after folding), bit 2 one that is not ASCII after folding. Filled at import. */
+static uint8_t latin1_class[256];
+
+static void init_latin1(void) {
+    for (int c = 0; c < 256; c++) {
+        Py_UCS4 ch = fold((Py_UCS4)c);
+        latin1_class[c] = (uint8_t)((is_token_char(ch) ? 1 : 0) | (ch >= 128 ? 2 : 0));
+    }
+}
+
+/* The next token from i: its [start, end) and whether it stays ASCII after folding; 0 at the end. */
+static int next_token(int kind, const void *data, Py_ssize_t len, Py_ssize_t *i, Py_ssize_t *start, int *ascii,
+                      int *maybe) {
+    Py_ssize_t at = *i;
+    *ascii = 1;
+    if (kind == PyUnicode_1BYTE_KIND) {  /* no fold maps a Latin-1 letter outside Latin-1, none is special */
+        const Py_UCS1 *d = data;
+        while (at < len && !(latin1_class[d[at]] & 1)) at++;
+        if (at >= len) return 0;
+        *start = at;
+        for (; at < len && (latin1_class[d[at]] & 1); at++)
+            if (latin1_class[d[at]] & 2) *ascii = 0;
+        *i = at;
+        return 1;
+    }
+    while (at < len && !is_token_char(fold(PyUnicode_READ(kind, data, at)))) at++;
+    if (at >= len) return 0;
+    *start = at;
+    for (; at < len; at++) {
+        Py_UCS4 ch = fold(PyUnicode_READ(kind, data, at));
+        if (!is_token_char(ch)) break;
+        if (ch >= 128) { *ascii = 0; *maybe |= case_special(ch); }
+    }
+    *i = at;
+    return 1;
+}
+
+/* tokenize(text, limit) -> (tokens, offsets, maybe_fact_checker): the first `limit` tokens. */
 static PyObject *tokenize(PyObject *self, PyObject *args) {
     PyObject *text;
-    Py_ssize_t limit, i = 0;
+    Py_ssize_t limit, i = 0, start;
     if (!PyArg_ParseTuple(args, "Un", &text, &limit)) return NULL;
-    int kind = PyUnicode_KIND(text), maybe = 0;
+    int kind = PyUnicode_KIND(text), maybe = 0, ascii;
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
     PyObject *toks = PyList_New(0), *offs = PyList_New(0);
     if (toks == NULL || offs == NULL) goto fail;
-    while (PyList_GET_SIZE(toks) < limit) {
-        while (i < len && !is_token_char(fold(PyUnicode_READ(kind, data, i)))) i++;
-        if (i >= len) break;
-        Py_ssize_t start = i;
-        int ascii = 1;
-        for (; i < len; i++) {
-            Py_UCS4 ch = fold(PyUnicode_READ(kind, data, i));
-            if (!is_token_char(ch)) break;
-            if (ch >= 128) { ascii = 0; maybe |= case_special(ch); }
-        }
+    while (PyList_GET_SIZE(toks) < limit && next_token(kind, data, len, &i, &start, &ascii, &maybe)) {
         PyObject *tok = make_token(kind, data, start, i, ascii);
         if (tok == NULL) goto fail;
         int found = may_name_fact_checker(tok);
@@ -479,12 +511,15 @@ static PyObject *first_ids(PyObject *self, PyObject *keys) {
     int64_t *v = PyMem_Malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
     if (v == NULL || (ids = PyDict_New()) == NULL) { if (!v) PyErr_NoMemory(); goto done; }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *next = PyLong_FromSsize_t(PyDict_GET_SIZE(ids));
-        if (next == NULL) goto done;
-        PyObject *got = PyDict_SetDefault(ids, PySequence_Fast_GET_ITEM(seq, i), next);  /* borrowed */
-        Py_DECREF(next);
-        if (got == NULL) goto done;
-        v[i] = PyLong_AsLongLong(got);
+        PyObject *key = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *got = PyDict_GetItemWithError(ids, key);  /* borrowed */
+        if (got != NULL) { v[i] = PyLong_AsLongLong(got); continue; }
+        if (PyErr_Occurred()) goto done;
+        v[i] = PyDict_GET_SIZE(ids);
+        PyObject *next = PyLong_FromSsize_t((Py_ssize_t)v[i]);
+        int bad = next == NULL || PyDict_SetItem(ids, key, next) < 0;
+        Py_XDECREF(next);
+        if (bad) goto done;
     }
     out = as_bytearray(v, 8 * n);
 done:
@@ -630,4 +665,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastgrams", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__fastgrams(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__fastgrams(void) {
+    init_latin1();
+    return PyModule_Create(&module);
+}
