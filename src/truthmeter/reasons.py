@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import enum
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
@@ -145,7 +147,8 @@ def family_parts(model: "TruthModel", docs: Sequence["Doc"], X: sp.csr_matrix) -
     out = [FamilyParts(lexical_names=tuple(f.name for f in model.families if _is_lexical(f.name))) for _ in docs]
     offset = 0
     for fam in model.families:
-        block = X[:, offset: offset + fam.n_features]
+        whole = offset == 0 and fam.n_features == X.shape[1]  # no copy of the matrix for one family
+        block = X if whole else X[:, offset: offset + fam.n_features]
         w = coef[offset: offset + fam.n_features]
         offset += fam.n_features
         cues = getattr(fam, "cues", None)
@@ -180,22 +183,23 @@ def _people(doc: "Doc") -> dict[str, str]:
     wins ("Jennifer Aniston" over the headline's longer run). One pass with set look-ups: a full
     name finder costs more than the rest of an explanation.
     """
-    keys = [_fold(t) for t in doc.tokens]
+    keys = list(map(_fold, doc.tokens))
     text, offsets, gazetteer = doc.text, doc.offsets, first_names()
-    caps = [text[a:a + 1].isupper() for a, _ in offsets]
+    caps = [text[a].isupper() for a, _ in offsets]  # a token is never empty: text[a] is its first character
     lower_seen = {k for k, c in zip(keys, caps) if not c}
     found: dict[str, list[tuple[int, int]]] = {}  # first name -> its runs (start, end)
-    for i, k in enumerate(keys):
-        if not caps[i] or k not in gazetteer or k in lower_seen:
+    for i in compress(range(len(keys)), caps):
+        k = keys[i]
+        if k not in gazetteer or k in lower_seen:
             continue
         j = i + 1
         while j < len(keys) and j <= i + _NAME_RUN and caps[j] and keys[j] not in STOP_WORDS \
                 and keys[j] not in gazetteer and (j == i + 1 or keys[j] not in lower_seen):
             j += 1  # the surname itself may be an everyday word ("Taylor Swift"): it names, not counts
         found.setdefault(k, []).append((i, j))
-    counts: dict[str, int] = {}
-    for k in keys:
-        counts[k] = counts.get(k, 0) + 1
+    if not found:
+        return {}
+    counts = Counter(keys)
     # Of one first name's runs: a full name before a lone first name, then the surname the text
     # repeats most ("Khloé Kardashian" over the headline's "Khloé Defends"), then the shortest.
     pick = lambda r: (r[1] - r[0] > 1, counts[keys[r[1] - 1]], -(r[1] - r[0]))  # noqa: E731
@@ -209,12 +213,20 @@ def _people(doc: "Doc") -> dict[str, str]:
             if w not in STOP_WORDS and w not in lower_seen}
 
 
-@lru_cache(maxsize=20_000)
-def _fold(token: str) -> str:
-    """A token as the name finder keys names ("khloé" -> "khloe"); words repeat, so cached."""
-    from truthmeter.stories.people import names_key
+class _Folded(dict):  # type: ignore[type-arg]
+    """Token -> the name finder's key for it ("khloé" -> "khloe"). Words repeat, so each is folded once;
+    a plain dict's C lookup is what makes the per-token cost small (an lru_cache call costs ~3x)."""
 
-    return names_key(token)
+    def __missing__(self, token: str) -> str:
+        from truthmeter.stories.people import names_key
+
+        if len(self) >= 50_000:  # bounded: a long run's vocabulary would otherwise only grow
+            self.clear()
+        key = self[token] = names_key(token)
+        return key
+
+
+_fold = _Folded().__getitem__
 
 
 def _person_of(key: str, people: dict[str, str]) -> str | None:

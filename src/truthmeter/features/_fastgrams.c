@@ -642,6 +642,51 @@ static PyObject *attribute(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* scale_rows(indptr int64, cols int32, v float32, scale_word float32, scale_char float32, word_n) ->
+ * (data float32, cols int32) or None: each entry times its row's scale for its block, each block's
+ * entries reversed within the row (the order scipy's diags(scale) @ block leaves them in); None when a
+ * product is 0 (scipy's product drops those: the caller's reference path decides). */
+static PyObject *scale_rows(PyObject *self, PyObject *args) {
+    Py_buffer pb = {0}, cb = {0}, vb = {0}, wb = {0}, xb = {0};
+    long long word_n;
+    PyObject *out = NULL, *data_out = NULL, *cols_out = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*L", &pb, &cb, &vb, &wb, &xb, &word_n)) return NULL;
+    const int64_t *indptr = pb.buf;
+    const int32_t *cols = cb.buf;
+    const float *v = vb.buf, *sw = wb.buf, *sc = xb.buf;
+    Py_ssize_t nrows = pb.len / 8 - 1, nnz = cb.len / 4;
+    if (nrows < 0 || vb.len / 4 != nnz || wb.len / 4 != nrows || xb.len / 4 != nrows || indptr[nrows] != nnz) {
+        PyErr_SetString(PyExc_ValueError, "scale_rows: inconsistent arrays");
+        goto done;
+    }
+    data_out = PyByteArray_FromStringAndSize(NULL, 4 * nnz);
+    cols_out = PyByteArray_FromStringAndSize(NULL, 4 * nnz);
+    if (!data_out || !cols_out) goto done;
+    float *od = (float *)PyByteArray_AS_STRING(data_out);
+    int32_t *oc = (int32_t *)PyByteArray_AS_STRING(cols_out);
+    int zero = 0;
+    for (Py_ssize_t r = 0; r < nrows; r++) {
+        int64_t a = indptr[r], b = indptr[r + 1], split = a;
+        while (split < b && cols[split] < word_n) split++;
+        for (int64_t j = a; j < split; j++) {  /* word block: a .. split-1, reversed */
+            float x = v[j] * sw[r];
+            zero |= x == 0.0f;
+            od[a + split - 1 - j] = x; oc[a + split - 1 - j] = cols[j];
+        }
+        for (int64_t j = split; j < b; j++) {  /* char block: split .. b-1, reversed */
+            float x = v[j] * sc[r];
+            zero |= x == 0.0f;
+            od[split + b - 1 - j] = x; oc[split + b - 1 - j] = cols[j];
+        }
+    }
+    if (zero) { out = Py_None; Py_INCREF(out); }
+    else out = PyTuple_Pack(2, data_out, cols_out);
+done:
+    Py_XDECREF(data_out); Py_XDECREF(cols_out);
+    PyBuffer_Release(&pb); PyBuffer_Release(&cb); PyBuffer_Release(&vb); PyBuffer_Release(&wb); PyBuffer_Release(&xb);
+    return out;
+}
+
 static PyObject *hash_bucket(PyObject *self, PyObject *args) {
     PyObject *s;
     long long n;
@@ -659,6 +704,7 @@ static PyMethodDef methods[] = {
     {"first_ids", first_ids, METH_O, "first_ids(keys) -> int64 ranks by first appearance"},
     {"align", align, METH_VARARGS, "align(keys, indptr, indices, data, n_features) -> float64 values or None"},
     {"attribute", attribute, METH_VARARGS, "attribute(owner, inv, vals, cnt, owner_doc, gid, n_ids, top) -> (docs, firsts, weights)"},
+    {"scale_rows", scale_rows, METH_VARARGS, "scale_rows(indptr, cols, v, scale_word, scale_char, word_n) -> (data, cols) or None"},
     {"bucket", hash_bucket, METH_VARARGS, "bucket(text, n) -> column, as _grams.bucket"},
     {NULL, NULL, 0, NULL},
 };

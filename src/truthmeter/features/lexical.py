@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from truthmeter.features._base import Doc, Span, register
 from truthmeter.features._grams import BatchGrams, GramShape, attribute_batch, batch_counts, batch_grams
+from truthmeter.features._weigh import weighted
 
 __all__ = ["Lexical"]
 
@@ -37,9 +38,14 @@ class Lexical:
 
     def _counts(self, docs: Sequence[Doc], explain: bool = True) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """Word and char gram counts (equal to sklearn's HashingVectorizer word 1-2-grams and
-        char_wb grams, tested). With `explain`, the batch's grams are kept for explaining it next
-        (the last chunk's only: a caller explaining a batch keeps it within _CHUNK docs); without,
-        only the counts are built (the same matrix, less work)."""
+        char_wb grams, tested)."""
+        m = self._all_counts(docs, explain)
+        return m[:, : self.word_n], m[:, self.word_n:]
+
+    def _all_counts(self, docs: Sequence[Doc], explain: bool = True) -> sp.csr_matrix:
+        """Both blocks' counts, word columns first. With `explain`, the batch's grams are kept for
+        explaining it next (the last chunk's only: a caller explaining a batch keeps it within _CHUNK
+        docs); without, only the counts are built (the same matrix, less work)."""
         parts = []
         self._last = None
         for i in range(0, len(docs), _CHUNK):
@@ -49,8 +55,9 @@ class Lexical:
                 parts.append(self._last.counts(self.n_features))
             else:
                 parts.append(batch_counts(chunk, self.shape))
-        m = sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, self.n_features))
-        return m[:, : self.word_n], m[:, self.word_n:]
+        if len(parts) == 1:
+            return parts[0]
+        return sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, self.n_features), dtype=np.float32)
 
     def _sklearn_counts(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """The reference implementation the cache must match (used by the tests)."""
@@ -84,7 +91,13 @@ class Lexical:
 
     def transform(self, docs: Sequence[Doc], explain: bool = True) -> sp.csr_matrix:
         """The weighted counts; `explain=False` when no explanation of these docs will follow."""
-        w, c = self._counts(docs, explain)
+        counts = self._all_counts(docs, explain)
+        X = weighted(counts, self.word_n, self.idf_word, self.idf_char)
+        return X if X is not None else self._reference_weights(counts)
+
+    def _reference_weights(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Each block weighed on its own and stacked: the formula `weighted` reproduces (tested)."""
+        w, c = counts[:, : self.word_n], counts[:, self.word_n:]
         return sp.hstack([self._weigh(w, self.idf_word), self._weigh(c, self.idf_char)], format="csr")
 
 
