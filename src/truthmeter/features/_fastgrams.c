@@ -213,11 +213,13 @@ static inline int ivec_extend(ivec *a, const char *bytes, Py_ssize_t n) {
 
 typedef struct { uint8_t *v; Py_ssize_t cap; } bbuf;
 
-static uint8_t *bbuf_fit(bbuf *b, Py_ssize_t n) {
-    if (n > b->cap) {
-        uint8_t *v = PyMem_Realloc(b->v, (size_t)n);
+static uint8_t *bbuf_fit(bbuf *b, Py_ssize_t n) {  /* never NULL on success, even for n == 0 */
+    if (n > b->cap || b->v == NULL) {
+        Py_ssize_t cap = b->cap > 64 ? b->cap : 64;
+        while (cap < n) cap *= 2;
+        uint8_t *v = PyMem_Realloc(b->v, (size_t)cap);
         if (v == NULL) { PyErr_NoMemory(); return NULL; }
-        b->v = v; b->cap = n;
+        b->v = v; b->cap = cap;
     }
     return b->v;
 }
@@ -437,67 +439,126 @@ done:
     return out;
 }
 
-/* "a b" (PyUnicode_FromFormat parses its format on every call: slower than the copying). */
-static PyObject *join_pair(PyObject *a, PyObject *b) {
-    if (!PyUnicode_Check(a) || !PyUnicode_Check(b)) {
-        PyErr_SetString(PyExc_TypeError, "tokens must be str");
-        return NULL;
-    }
-    Py_ssize_t na = PyUnicode_GET_LENGTH(a), nb = PyUnicode_GET_LENGTH(b);
-    Py_UCS4 ma = PyUnicode_MAX_CHAR_VALUE(a), mb = PyUnicode_MAX_CHAR_VALUE(b);
-    PyObject *g = PyUnicode_New(na + nb + 1, ma > mb ? ma : mb);
-    if (g == NULL) return NULL;
-    if (PyUnicode_CopyCharacters(g, 0, a, 0, na) < 0 || PyUnicode_WriteChar(g, na, ' ') < 0
-        || PyUnicode_CopyCharacters(g, na + 1, b, 0, nb) < 0) { Py_DECREF(g); return NULL; }
-    return g;
+/* Each owner's id among the batch's distinct words and bigrams, numbered in order of first appearance over
+ * the owners as _grams.batch_grams lists them (per doc: its tokens, then its bigrams): what first_ids gives
+ * over those owners' texts, without building a bigram's text ("a b" is new exactly when the pair of its
+ * words' ids is, since tokens hold no space). Open addressing: words by their str hash, pairs by ids. */
+typedef struct { PyObject *key; Py_hash_t hash; int64_t gid; } word_slot;
+typedef struct { int64_t a, b, gid; } pair_slot;
+typedef struct { word_slot *w; pair_slot *p; Py_ssize_t wcap, wn, pcap, pn; int64_t next; } ids_t;
+
+static int same_str(PyObject *a, PyObject *b) {
+    if (a == b) return 1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    if (n != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b)) return 0;
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)(n * PyUnicode_KIND(a))) == 0;
 }
 
-static int doc_bigrams(PyObject *toks, Py_ssize_t max_tokens, PyObject *out) {
-    Py_ssize_t nt = PySequence_Size(toks);
-    if (nt < 0) return -1;
-    if (nt > max_tokens) nt = max_tokens;
-    for (Py_ssize_t i = 1; i < nt; i++) {
-        PyObject *a = PySequence_GetItem(toks, i - 1), *b = PySequence_GetItem(toks, i);
-        PyObject *g = (a && b) ? join_pair(a, b) : NULL;
-        Py_XDECREF(a); Py_XDECREF(b);
-        if (g == NULL || PyList_Append(out, g) < 0) { Py_XDECREF(g); return -1; }
-        Py_DECREF(g);
+static inline uint64_t pair_hash(int64_t a, int64_t b) {
+    uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)b + 0x632BE59BD9B4E019ULL);
+    return h ^ (h >> 29);
+}
+
+static int ids_grow(ids_t *t, int pairs) {
+    Py_ssize_t cap = pairs ? (t->pcap ? 2 * t->pcap : 4096) : (t->wcap ? 2 * t->wcap : 4096);
+    if (pairs) {
+        pair_slot *p = PyMem_Malloc(sizeof(pair_slot) * (size_t)cap);
+        if (!p) { PyErr_NoMemory(); return -1; }
+        for (Py_ssize_t i = 0; i < cap; i++) p[i].a = -1;
+        for (Py_ssize_t i = 0; i < t->pcap; i++)
+            if (t->p[i].a >= 0) {
+                uint64_t j = pair_hash(t->p[i].a, t->p[i].b) & (uint64_t)(cap - 1);
+                while (p[j].a >= 0) j = (j + 1) & (uint64_t)(cap - 1);
+                p[j] = t->p[i];
+            }
+        PyMem_Free(t->p); t->p = p; t->pcap = cap;
+        return 0;
     }
+    word_slot *w = PyMem_Calloc((size_t)cap, sizeof(word_slot));
+    if (!w) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < t->wcap; i++)
+        if (t->w[i].key) {
+            uint64_t j = (uint64_t)t->w[i].hash & (uint64_t)(cap - 1);
+            while (w[j].key) j = (j + 1) & (uint64_t)(cap - 1);
+            w[j] = t->w[i];
+        }
+    PyMem_Free(t->w); t->w = w; t->wcap = cap;
     return 0;
 }
 
-/* grams(docs_tokens, word_n, char_n, lo, hi, max_tokens) -> (cols, sizes, bigrams, indptr, indices, counts,
+static int64_t word_id(ids_t *t, PyObject *tok) {  /* -1 on error; `tok` stays alive for the whole call */
+    if (2 * (t->wn + 1) > t->wcap && ids_grow(t, 0) < 0) return -1;
+    Py_hash_t h = PyObject_Hash(tok);
+    if (h == -1) return -1;
+    uint64_t j = (uint64_t)h & (uint64_t)(t->wcap - 1);
+    for (; t->w[j].key; j = (j + 1) & (uint64_t)(t->wcap - 1))
+        if (t->w[j].hash == h && same_str(t->w[j].key, tok)) return t->w[j].gid;
+    t->w[j] = (word_slot){tok, h, t->next++};
+    t->wn++;
+    return t->w[j].gid;
+}
+
+static int64_t pair_id(ids_t *t, int64_t a, int64_t b) {
+    if (2 * (t->pn + 1) > t->pcap && ids_grow(t, 1) < 0) return -1;
+    uint64_t j = pair_hash(a, b) & (uint64_t)(t->pcap - 1);
+    for (; t->p[j].a >= 0; j = (j + 1) & (uint64_t)(t->pcap - 1))
+        if (t->p[j].a == a && t->p[j].b == b) return t->p[j].gid;
+    t->p[j] = (pair_slot){a, b, t->next++};
+    t->pn++;
+    return t->p[j].gid;
+}
+
+/* One doc's owner ids appended to `gids`: its first `nt` tokens', then its bigrams'. */
+static int doc_ids(PyObject *toks, Py_ssize_t max_tokens, ids_t *t, bbuf *gids, Py_ssize_t *n_gids) {
+    PyObject *seq = PySequence_Fast(toks, "tokens must be a sequence of str");
+    if (seq == NULL) return -1;
+    Py_ssize_t nt = PySequence_Fast_GET_SIZE(seq), n0 = *n_gids;
+    if (nt > max_tokens) nt = max_tokens;
+    if (nt == 0) { Py_DECREF(seq); return 0; }
+    int64_t *g = (int64_t *)bbuf_fit(gids, 8 * (n0 + 2 * nt));
+    int rc = g ? 0 : -1;
+    for (Py_ssize_t i = 0; i < nt && rc == 0; i++)
+        if ((g[n0 + i] = word_id(t, PySequence_Fast_GET_ITEM(seq, i))) < 0) rc = -1;
+    for (Py_ssize_t i = 1; i < nt && rc == 0; i++)
+        if ((g[n0 + nt + i - 1] = pair_id(t, g[n0 + i - 1], g[n0 + i])) < 0) rc = -1;
+    if (rc == 0) *n_gids = n0 + nt + (nt > 0 ? nt - 1 : 0);
+    Py_DECREF(seq);
+    return rc;
+}
+
+/* grams(docs_tokens, word_n, char_n, lo, hi, max_tokens) -> (cols, sizes, ids, indptr, indices, counts,
  * inverse): every occurrence's column laid out as _grams.batch_grams lays them (per doc: each token's, then
- * the bigrams'), how many columns each token has, each doc's bigram texts ("a b"), the counts as `counts`
+ * the bigrams'), how many columns each token has, each owner's id (doc_ids), the counts as `counts`
  * gives them, and for each occurrence the index of its (doc, column) among those counts. */
 static PyObject *grams(PyObject *self, PyObject *args) {
-    PyObject *docs, *seq = NULL, *bigrams = NULL, *out = NULL;
+    PyObject *docs, *seq = NULL, *out = NULL;
     shape_t sh;
     if (parse_shape(args, &docs, &sh) < 0 || (seq = PySequence_Fast(docs, "docs must be a sequence")) == NULL)
         return NULL;
-    Py_ssize_t nd = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t nd = PySequence_Fast_GET_SIZE(seq), n_gids = 0;
     space_t *sp = space_take(sh.word_n + sh.char_n);
     ivec *cols = &sp->w.cols;
     int64_t *indptr = PyMem_Malloc(sizeof(int64_t) * (size_t)(nd + 1));
+    ids_t ids = {0};
+    bbuf gids = {0};
     if (!indptr) { PyErr_NoMemory(); goto done; }
-    if ((bigrams = PyList_New(0)) == NULL) goto done;
     indptr[0] = 0;
     for (Py_ssize_t d = 0; d < nd; d++) {
         PyObject *toks = PySequence_Fast_GET_ITEM(seq, d);
         Py_ssize_t from = cols->n;
-        if (doc_columns(toks, &sh, &sp->w, 1) < 0 || doc_bigrams(toks, sh.max_tokens, bigrams) < 0) goto done;
+        if (doc_columns(toks, &sh, &sp->w, 1) < 0 || doc_ids(toks, sh.max_tokens, &ids, &gids, &n_gids) < 0) goto done;
         if (cols->n > sp->inv.cap && ivec_grow(&sp->inv, cols->n) < 0) goto done;
         sp->inv.n = cols->n;  /* each occurrence -> its (doc, column) entry, filled by emit_runs */
         if (sort_doc(cols->v + from, cols->n - from, &sp->t, 1) < 0
             || emit_runs(&sp->t, cols->n - from, &sp->idx, &sp->cnt, sp->inv.v, from) < 0) goto done;
         indptr[d + 1] = sp->idx.n;
     }
-    out = Py_BuildValue("(NNONNNN)", as_bytearray(cols->v, 4 * cols->n), as_bytearray(sp->w.sizes.v, 4 * sp->w.sizes.n),
-                        bigrams, as_bytearray(indptr, 8 * (nd + 1)), as_bytearray(sp->idx.v, 4 * sp->idx.n),
-                        as_bytearray(sp->cnt.v, 4 * sp->cnt.n), as_bytearray(sp->inv.v, 4 * sp->inv.n));
+    out = Py_BuildValue("(NNNNNNN)", as_bytearray(cols->v, 4 * cols->n), as_bytearray(sp->w.sizes.v, 4 * sp->w.sizes.n),
+                        as_bytearray(gids.v, 8 * n_gids), as_bytearray(indptr, 8 * (nd + 1)),
+                        as_bytearray(sp->idx.v, 4 * sp->idx.n), as_bytearray(sp->cnt.v, 4 * sp->cnt.n),
+                        as_bytearray(sp->inv.v, 4 * sp->inv.n));
 done:
-    PyMem_Free(indptr); space_release();
-    Py_XDECREF(bigrams);
+    PyMem_Free(indptr); PyMem_Free(ids.w); PyMem_Free(ids.p); PyMem_Free(gids.v); space_release();
     Py_DECREF(seq);
     return out;
 }
@@ -531,6 +592,20 @@ done:
  * (doc * n_features + column) key's value in the CSR matrix (int32 indptr and indices, float64 data, any
  * order within a row), 0 where it has none; None when a row holds a column twice (the caller's general
  * path decides then). One scatter per row into a dense scratch row instead of sorting every row. */
+/* align's dense row, kept between calls (fresh megabytes each call cost page faults): a column's value
+ * counts for the row whose mark it holds; marks only grow, so nothing needs clearing. */
+static struct { double *value; uint64_t *mark; int64_t n; uint64_t next_mark; } row_scratch;
+
+static int scratch_fit(int64_t nf) {
+    if (row_scratch.n >= nf) return 0;
+    PyMem_Free(row_scratch.value); PyMem_Free(row_scratch.mark);
+    row_scratch.value = PyMem_Malloc(sizeof(double) * (size_t)nf);
+    row_scratch.mark = PyMem_Calloc((size_t)nf, sizeof(uint64_t));
+    row_scratch.n = (row_scratch.value && row_scratch.mark) ? nf : 0;
+    if (!row_scratch.n) { PyErr_NoMemory(); return -1; }
+    return 0;
+}
+
 static PyObject *align(PyObject *self, PyObject *args) {
     Py_buffer kb = {0}, pb = {0}, ib = {0}, db = {0};
     long long nf;
@@ -540,27 +615,30 @@ static PyObject *align(PyObject *self, PyObject *args) {
     const int32_t *indptr = pb.buf, *indices = ib.buf;
     const double *data = db.buf;
     Py_ssize_t nk = kb.len / 8, nrows = pb.len / 4 - 1;
-    double *scratch = PyMem_Calloc((size_t)(nf > 0 ? nf : 1), sizeof(double)), *vals = PyMem_Malloc(8 * (size_t)(nk ? nk : 1));
-    int64_t *stamp = PyMem_Calloc((size_t)(nf > 0 ? nf : 1), sizeof(int64_t));
+    double *vals = PyMem_Malloc(8 * (size_t)(nk ? nk : 1));
     int dup = 0;
-    if (!scratch || !vals || !stamp) { PyErr_NoMemory(); goto done; }
+    if (!vals) { PyErr_NoMemory(); goto done; }
+    if (nf <= 0 || scratch_fit(nf) < 0) { if (nf <= 0) PyErr_SetString(PyExc_ValueError, "n_features"); goto done; }
+    double *value = row_scratch.value;
+    uint64_t *mark = row_scratch.mark, m = 0;
     for (Py_ssize_t k = 0, row = -1; k < nk && !dup; k++) {
         int64_t r = keys[k] / nf, col = keys[k] % nf;
         if (r != row) {
             row = r;
+            m = ++row_scratch.next_mark;
             if (row < nrows)
                 for (int32_t j = indptr[row]; j < indptr[row + 1]; j++) {
-                    dup |= stamp[indices[j]] == row + 1;
-                    stamp[indices[j]] = row + 1;
-                    scratch[indices[j]] = data[j];
+                    dup |= mark[indices[j]] == m;
+                    mark[indices[j]] = m;
+                    value[indices[j]] = data[j];
                 }
         }
-        vals[k] = (row < nrows && stamp[col] == row + 1) ? scratch[col] : 0.0;
+        vals[k] = mark[col] == m ? value[col] : 0.0;
     }
     if (dup) { out = Py_None; Py_INCREF(out); }
     else out = as_bytearray(vals, 8 * nk);
 done:
-    PyMem_Free(scratch); PyMem_Free(vals); PyMem_Free(stamp);
+    PyMem_Free(vals);
     PyBuffer_Release(&kb); PyBuffer_Release(&pb); PyBuffer_Release(&ib); PyBuffer_Release(&db);
     return out;
 }
@@ -604,8 +682,17 @@ static int attribute_docs(const attr_in *in, Py_ssize_t n_ids, Py_ssize_t top, i
             slot[g[k].gid] = -1;
             if (g[k].w != 0.0) { g[nz] = g[k]; g[nz].a = fabs(g[k].w); nz++; }
         }
-        qsort(g, (size_t)nz, sizeof(group_t), by_weight);
         Py_ssize_t keep = (top >= 0 && top < nz) ? top : nz;
+        if (keep == 0) nz = 0;
+        else if (keep < nz) {  /* the `keep` first by by_weight, in order: one pass of insertions */
+            for (Py_ssize_t k = 0; k < nz; k++) {
+                if (k >= keep && by_weight(&g[k], &g[keep - 1]) >= 0) continue;
+                group_t x = g[k];
+                Py_ssize_t at = k < keep ? k : keep - 1;
+                while (at > 0 && by_weight(&x, &g[at - 1]) < 0) { g[at] = g[at - 1]; at--; }
+                g[at] = x;
+            }
+        } else qsort(g, (size_t)nz, sizeof(group_t), by_weight);
         int64_t *f = (int64_t *)bbuf_fit(firsts, 8 * (*n_out + keep));
         double *wv = (double *)bbuf_fit(weights, 8 * (*n_out + keep));
         if (!f || !wv) goto done;
@@ -700,7 +787,7 @@ static PyObject *hash_bucket(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokenize(text, limit) -> (tokens, offsets, maybe_fact_checker)"},
     {"counts", counts, METH_VARARGS, "counts(docs_tokens, word_n, char_n, lo, hi, max_tokens) -> (indptr, indices, counts)"},
-    {"grams", grams, METH_VARARGS, "grams(docs_tokens, word_n, char_n, lo, hi, max_tokens) -> (cols, sizes, bigrams, indptr, indices, counts, inverse)"},
+    {"grams", grams, METH_VARARGS, "grams(docs_tokens, word_n, char_n, lo, hi, max_tokens) -> (cols, sizes, ids, indptr, indices, counts, inverse)"},
     {"first_ids", first_ids, METH_O, "first_ids(keys) -> int64 ranks by first appearance"},
     {"align", align, METH_VARARGS, "align(keys, indptr, indices, data, n_features) -> float64 values or None"},
     {"attribute", attribute, METH_VARARGS, "attribute(owner, inv, vals, cnt, owner_doc, gid, n_ids, top) -> (docs, firsts, weights)"},

@@ -74,10 +74,17 @@ class BatchGrams:
     doc_of: np.ndarray
     cols: np.ndarray
     owner: np.ndarray
-    keys: list[str]  # owner texts: the token or the bigram
+    keys: Sequence[str]  # owner texts: the token or the bigram
     owner_doc: np.ndarray
     owner_span: np.ndarray  # (first token, last token) of each owner, doc-local
     _occ: tuple | None = field(default=None, repr=False, compare=False)
+    _ids: np.ndarray | None = field(default=None, repr=False, compare=False)  # owner_ids(), when already known
+
+    def owner_ids(self) -> np.ndarray:
+        """Each owner's rank among the batch's distinct owner texts, in order of first appearance."""
+        if self._ids is None:
+            object.__setattr__(self, "_ids", _first_ids(self.keys))
+        return self._ids  # type: ignore[return-value]
 
     def occurrences(self, n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sorted distinct (doc * n_features + column) keys, each occurrence's index into them, and
@@ -134,10 +141,28 @@ def _fast_counts(docs: Sequence[Doc], shape: GramShape) -> sp.csr_matrix:
     return m
 
 
+class _OwnerTexts(Sequence[str]):
+    """BatchGrams.keys for the compiled path: an owner's text made when asked (a token, or a bigram's
+    "a b"): explaining a batch reads ten of its ~300 owners per doc."""
+
+    def __init__(self, docs: Sequence[Doc], n_tok: np.ndarray, owner_doc: np.ndarray, local: np.ndarray) -> None:
+        self._docs, self._n_tok, self._doc, self._local = docs, n_tok, owner_doc, local
+
+    def __len__(self) -> int:
+        return len(self._doc)
+
+    def __getitem__(self, o: int) -> str:  # type: ignore[override]
+        if not -len(self) <= o < len(self):
+            raise IndexError(o)
+        d, i = int(self._doc[o]), int(self._local[o])
+        n, toks = int(self._n_tok[d]), self._docs[d].tokens
+        return toks[i] if i < n else f"{toks[i - n]} {toks[i - n + 1]}"
+
+
 def _fast_grams(docs: Sequence[Doc], shape: GramShape) -> BatchGrams:
     """batch_grams' arrays from the C part's columns and per-token sizes (the same layout), with the
-    occurrences' (doc, column) entries and counts already found."""
-    cols, sizes, bigrams, indptr, entry_cols, cnt, inv = _accel.FAST.grams(  # type: ignore[union-attr]
+    occurrences' (doc, column) entries and counts and the owners' ids already found."""
+    cols, sizes, ids, indptr, entry_cols, cnt, inv = _accel.FAST.grams(  # type: ignore[union-attr]
         [d.tokens for d in docs], shape.word_n, shape.char_n, *shape.char_range, shape.max_tokens)
     n_tok = np.array([min(len(d.tokens), shape.max_tokens) for d in docs], dtype=np.int64)
     n_bi = np.maximum(n_tok - 1, 0)
@@ -149,17 +174,12 @@ def _fast_grams(docs: Sequence[Doc], shape: GramShape) -> BatchGrams:
     first = np.where(bigram, local - n_tok[od], local)
     span = np.stack([first, first + bigram], axis=1).astype(np.int32)
     owner = np.repeat(np.arange(len(od), dtype=np.int64), per_owner)
-    keys: list[str] = []
-    at = 0
-    for doc, n, b in zip(docs, n_tok.tolist(), n_bi.tolist()):
-        keys.extend(doc.tokens[:n])
-        keys.extend(bigrams[at:at + b])
-        at += b
     ptr = np.frombuffer(indptr, np.int64)
     entry_doc = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(ptr))
     uniq = entry_doc * shape.n_features + np.frombuffer(entry_cols, np.int32)
     occ = (shape.n_features, uniq, np.frombuffer(inv, np.int32), np.frombuffer(cnt, np.int32).astype(np.int64))
-    return BatchGrams(docs, od[owner], np.frombuffer(cols, np.int32), owner, keys, od, span, occ)
+    return BatchGrams(docs, od[owner], np.frombuffer(cols, np.int32), owner, _OwnerTexts(docs, n_tok, od, local),
+                      od, span, occ, np.frombuffer(ids, np.int64))
 
 
 def batch_grams(docs: Sequence[Doc], shape: GramShape) -> BatchGrams:
@@ -210,10 +230,10 @@ def _lookup(contrib: sp.csr_matrix, keys: np.ndarray, n_features: int) -> np.nda
     return np.where(ckey[pos] == keys, cval[pos], 0.0)
 
 
-def _first_ids(keys: list[str]) -> np.ndarray:
+def _first_ids(keys: Sequence[str]) -> np.ndarray:
     """Each key's rank among the distinct keys in order of first appearance."""
     if _accel.FAST is not None:
-        return np.frombuffer(_accel.FAST.first_ids(keys), np.int64)
+        return np.frombuffer(_accel.FAST.first_ids(list(keys)), np.int64)
     ids: dict[str, int] = {}
     return np.fromiter((ids.setdefault(k, len(ids)) for k in keys), np.int64, len(keys))
 
@@ -221,7 +241,7 @@ def _first_ids(keys: list[str]) -> np.ndarray:
 def _fast_attribute(bg: BatchGrams, vals: np.ndarray, inv: np.ndarray, cnt: np.ndarray, top: int | None
                     ) -> list[list[tuple[str, float, int, int]]]:
     """attribute_batch's selection by the C part (the same sums in the same order, the same ties)."""
-    gid = _first_ids(bg.keys)
+    gid = bg.owner_ids()
     n_ids = int(gid.max()) + 1 if len(gid) else 0
     docs, firsts, weights = _accel.FAST.attribute(  # type: ignore[union-attr]
         np.ascontiguousarray(bg.owner, np.int64), np.ascontiguousarray(inv, np.int32),
@@ -251,7 +271,7 @@ def attribute_batch(bg: BatchGrams, contrib: sp.csr_matrix, top: int | None
         return _fast_attribute(bg, _lookup(contrib, uniq, n_features), inv, cnt, top)
     share = (_lookup(contrib, uniq, n_features) / cnt)[inv]
     per_owner = np.bincount(bg.owner, weights=share, minlength=len(bg.keys))
-    gid = _first_ids(bg.keys)
+    gid = bg.owner_ids()
     n_ids = int(gid.max()) + 1 if len(gid) else 0
     ug, first, ginv = np.unique(bg.owner_doc.astype(np.int64) * max(n_ids, 1) + gid,
                                 return_index=True, return_inverse=True)
