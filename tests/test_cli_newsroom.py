@@ -119,7 +119,8 @@ def test_serve_builds_the_app_and_runs_uvicorn(db: str, monkeypatch: pytest.Monk
 
     calls: list[tuple[object, dict[str, object]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
-    result = invoke("serve", "--port", "8123", "--db", db, "--site-url", "https://news.example/", "--rate-limit", "3")
+    result = invoke("serve", "--workers", "1", "--port", "8123", "--db", db, "--site-url", "https://news.example/",
+                    "--rate-limit", "3")
     assert result.exit_code == 0, result.output
     ((app, kwargs),) = calls
     assert kwargs == {"host": "127.0.0.1", "port": 8123, "log_level": "warning", "access_log": False,
@@ -149,7 +150,7 @@ def test_serve_site_address_follows_host_and_port(db: str, monkeypatch: pytest.M
         monkeypatch.delenv("TRUTHMETER_SITE_URL", raising=False)
     else:
         monkeypatch.setenv("TRUTHMETER_SITE_URL", env)
-    result = invoke("serve", *args, "--db", db)
+    result = invoke("serve", "--workers", "1", *args, "--db", db)
     assert result.exit_code == 0, result.output
     (app,) = apps
     try:

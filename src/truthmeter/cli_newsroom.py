@@ -185,8 +185,13 @@ def _export_to_file(desk: Desk, path: str, site_url: str,
 @click.option("--forwarded-allow-ips", default=None, metavar="ADDRS",
               help="Comma-separated proxy addresses (or networks) whose X-Forwarded-For is trusted, with "
                    "--proxy-headers (default 127.0.0.1).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes serving requests (default: the CPU cores this process may use). Each keeps its "
+                   "own per-client rate limits and login throttling: a client spread over several "
+                   "connections can get up to N times --rate-limit, and N times the failed logins.")
 def serve(host: str, port: int, db: str | None, model_dir: str | None, site_url: str | None,
-          rate_limit: float | None, proxy_headers: bool, forwarded_allow_ips: str | None) -> None:
+          rate_limit: float | None, proxy_headers: bool, forwarded_allow_ips: str | None,
+          workers: int | None) -> None:
     """Run the newsroom web site and REST API (stop with Ctrl-C)."""
     from dataclasses import replace
 
@@ -204,8 +209,10 @@ def serve(host: str, port: int, db: str | None, model_dir: str | None, site_url:
     given = {"db": db, "model_dir": model_dir, "site_url": site_url, "rate_limit": rate_limit}
     config = replace(WebConfig.from_env(), **{k: v for k, v in given.items() if v is not None})
     app = create_app(config)  # opens the store and loads the model: their errors come out here, as one line
-    click.echo(f"truthmeter newsroom on {served_url(host, port, listening=True)} (site url {config.site_url}); "
-               "Ctrl-C stops it", err=True)
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    click.echo(f"truthmeter newsroom on {served_url(host, port, listening=True)} (site url {config.site_url}), "
+               f"{workers} worker process{'es' if workers > 1 else ''}; Ctrl-C stops it", err=True)
     if derived and host.strip() in _WILDCARDS:
         click.echo("note: listening on every address: pass --site-url with the address readers use, or feed links "
                    f"and canonical URLs point at {config.site_url}", err=True)
@@ -213,7 +220,18 @@ def serve(host: str, port: int, db: str | None, model_dir: str | None, site_url:
     # could then pick the address its requests are limited as. Only --proxy-headers turns that on.
     proxy = ({"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips or "127.0.0.1"} if proxy_headers
              else {"proxy_headers": False})
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **proxy)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **proxy)
+        return
+    # The app made here checked the settings, the model and the database (and migrated it once, not
+    # in N racing workers); each spawned worker builds its own from the same settings.
+    from truthmeter.web.app import SERVED_CONFIG
+
+    app.state.store.close()
+    del app
+    os.environ[SERVED_CONFIG] = config.to_json()
+    uvicorn.run("truthmeter.web.app:served", factory=True, workers=workers, host=host, port=port,
+                log_level="warning", access_log=False, **proxy)
 
 
 _WILDCARDS = ("0.0.0.0", "::", "[::]", "")

@@ -183,10 +183,10 @@ def test_a_full_rating_queue_answers_503(app: FastAPI, monkeypatch: pytest.Monke
 # --- 8. X-Forwarded-For only from proxies named to serve -----------------------------------------------
 
 def _serve_options(*args: str, monkeypatch: pytest.MonkeyPatch) -> tuple[FastAPI, dict[str, Any]]:
-    """What `truthmeter serve ARGS` hands uvicorn.run (the app and its options)."""
+    """What `truthmeter serve --workers 1 ARGS` hands uvicorn.run (the app and its options)."""
     calls: list[tuple[FastAPI, dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
-    result = CliRunner().invoke(main, ["serve", *args])
+    result = CliRunner().invoke(main, ["serve", "--workers", "1", *args])
     assert result.exit_code == 0, result.output
     return calls[0]
 

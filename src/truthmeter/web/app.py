@@ -1,13 +1,15 @@
 """The newsroom web app: the site (pages), the REST API (/api), static files and the shared guards.
 
-`create_app(WebConfig(...))` is what `truthmeter serve` runs; `factory` is the same for
-`uvicorn --factory truthmeter.web.app:factory`, configured from TRUTHMETER_* variables.
+`create_app(WebConfig(...))` is what `truthmeter serve` runs (`served` in each worker process of
+`serve --workers N`); `factory` is the same for `uvicorn --factory truthmeter.web.app:factory`,
+configured from TRUTHMETER_* variables.
 There is deliberately no module-level app: importing this module opens nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
@@ -31,7 +33,7 @@ from truthmeter.web.deps import LoginRequired
 from truthmeter.web.batcher import Busy, RateBatcher
 from truthmeter.web.limits import BodySizeLimit, RateLimiter
 
-__all__ = ["create_app", "factory", "SecurityHeaders", "HeadAsGet", "CSP", "DOCS_CSP"]
+__all__ = ["create_app", "factory", "served", "SERVED_CONFIG", "SecurityHeaders", "HeadAsGet", "CSP", "DOCS_CSP"]
 
 log = logging.getLogger("truthmeter.web")
 
@@ -166,6 +168,19 @@ def _docs(app: FastAPI) -> None:
 def factory() -> FastAPI:
     """Zero-argument app factory for `uvicorn --factory truthmeter.web.app:factory`."""
     return create_app(WebConfig.from_env())
+
+
+# The environment variable through which `truthmeter serve --workers N` hands its settings (built from
+# its options and the environment, as JSON) to the worker processes: they are spawned, not forked, so
+# they inherit the environment and nothing else.
+SERVED_CONFIG = "TRUTHMETER_SERVED_CONFIG"
+
+
+def served() -> FastAPI:
+    """The app factory each worker process of `truthmeter serve --workers N` runs (without serve's
+    settings in the environment, the same as `factory`)."""
+    raw = os.environ.get(SERVED_CONFIG)
+    return create_app(WebConfig.from_json(raw) if raw else WebConfig.from_env())
 
 
 _TAGS = [{"name": "rating", "description": "Rate articles (no account needed; rate-limited per client)."},

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 
 from truthmeter import settings
 from truthmeter.errors import TruthmeterError
@@ -63,6 +64,14 @@ class WebConfig:
             if raw:
                 values[f.name] = _parse(f.name, raw, type(f.default))
         return cls(**values)  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        """The settings as JSON, for `from_json` in another process (serve's workers)."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: str) -> "WebConfig":
+        return cls(**json.loads(raw))
 
 
 def _parse(name: str, raw: str, kind: type) -> object:
