@@ -225,8 +225,13 @@ def _byline(line: str) -> str | None:
     return names.strip()
 
 
+_POSSESSIVE_S = re.compile(r"[’']s$")
+
+
 def _words(text: str) -> list[str]:
-    return [re.sub(r"[’']s$", "", w) for w in _WORD.findall(text.lower())]
+    # Only a word ending in "s" can be a possessive: the others skip the regex (an API call's whole text
+    # passes through here line by line).
+    return [_POSSESSIVE_S.sub("", w) if w.endswith("s") else w for w in _WORD.findall(text.lower())]
 
 
 def _is_title_fragment(line: str, headline_words: set[str]) -> bool:
