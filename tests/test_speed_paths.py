@@ -1,5 +1,6 @@
 """The fast paths of rating (issue 13) give what the plain paths give: counts without explanation
-bookkeeping, `rate(..., signals=0)`, one big `rate` call split into chunks, and the JSONL writer."""
+bookkeeping, `rate(..., signals=0)`, one big `rate` call split into chunks, the JSONL writer, and
+workers reading byte ranges of a file and rendering what they rate (`_workers.rate_files`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 import truthmeter
 from conftest import CLI, SEEDS, bulk_rows, cli_env, labelled_rows, write_jsonl
 from truthmeter import Article, RatedArticle, pipeline
+from truthmeter._workers import rate_files
 from truthmeter.features import create, make_doc
 from truthmeter.features._grams import batch_counts, batch_grams
 from truthmeter.publish.formats import writer_for
@@ -100,6 +102,10 @@ def test_val_sample_is_the_same_on_every_path(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(pipeline, "RATE_CHUNK", 64)
     assert jsonl(truthmeter.rate(items, model)) == plain
     assert jsonl(list(truthmeter.rate_stream(items, model, batch_size=100))) == plain
+    # `truthmeter rate --no-stories`: workers read byte ranges of the file, rate and render them.
+    rendered = rate_files([str(tmp_path / "val300.jsonl")], writer_for("jsonl", io.StringIO()), model, workers=2,
+                          range_bytes=100_000)
+    assert b"".join(x.data for x in rendered).decode() == plain  # type: ignore[union-attr]
     bare, full = truthmeter.rate(items, model, signals=0), pipeline._rate_batch(items, model, 5, True)
     key = lambda x: (x.rating.p_true, x.rating.truth_rating, x.rating.verdict)  # noqa: E731
     assert [key(x) for x in bare] == [key(x) for x in full]

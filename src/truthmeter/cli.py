@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from typing import TYPE_CHECKING, Callable, Generic, Iterable, Iterator, TypeVar
@@ -9,12 +10,13 @@ from typing import TYPE_CHECKING, Callable, Generic, Iterable, Iterator, TypeVar
 import click
 
 from truthmeter import pipeline
+from truthmeter._workers import Rendered, rate_files
 from truthmeter.cli_options import (db_option, echo_error, format_option, model_option, text_field_option,
                                    workers_option)
 from truthmeter.cli_progress import Progress, is_terminal
 from truthmeter.errors import ParseError, TruthmeterError
 from truthmeter.publish import writer_for
-from truthmeter.publish.formats import out_of_ten, shorten
+from truthmeter.publish.formats import out_of_ten, shorten, stream_encoding
 from truthmeter.types import RatedArticle, Verdict
 
 if TYPE_CHECKING:
@@ -118,9 +120,11 @@ def _dask_engine(scheduler: str | None, workers: int, blocksize: int | None) -> 
     return DaskEngine(scheduler, workers=workers, blocksize=blocksize)
 
 
-def _print_rated(stream: Iterable[RatedArticle | ParseError], fmt: str, progress: Progress) -> int:
-    """Rated articles to stdout and errors to stderr, as they come; the number of errors. Where stdout
-    is a terminal too, the progress line goes once the articles start coming."""
+def _print_rated(stream: Iterable[RatedArticle | Rendered | ParseError], fmt: str, progress: Progress, *,
+                 count: bool = False) -> int:
+    """Rated articles (or articles rendered by workers, already in `fmt`) to stdout and errors to
+    stderr, as they come; the number of errors. Where stdout is a terminal too, the progress line goes
+    once the articles start coming. `count`: step the progress line here (each article one step)."""
     on_screen = is_terminal(sys.stdout)
     if on_screen:
         progress.clear()  # a table's header comes first, the progress line under it
@@ -133,7 +137,17 @@ def _print_rated(stream: Iterable[RatedArticle | ParseError], fmt: str, progress
         else:
             if on_screen:
                 progress.close()
-            out.write(item)
+            if isinstance(item, Rendered):
+                out.write_rendered(item.data)
+            else:
+                out.write(item)
+        if count:  # article by article where the line is drawn: it is drawn as it was before
+            n = item.count if isinstance(item, Rendered) else 1
+            if progress.live:
+                for _ in range(n):
+                    progress.step()
+            else:
+                progress.step(n)
     progress.close()
     out.close()
     return failed
@@ -216,10 +230,15 @@ def rate(ctx: click.Context, paths: tuple[str, ...], fmt: str, model_dir: str | 
     _local_only(scheduler=scheduler, out=out_dir, out_format=out_format, blocksize=blocksize)
     model = pipeline.load_model(model_dir)
     with Progress.over("rating", paths) as progress:
-        stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers,
-                                      signals=n_signals)
-        rated = _in_stories(stream, progress) if grouped else progress.track(stream)
-        failed = _print_rated(rated, fmt, progress)
+        if grouped:
+            stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers,
+                                          signals=n_signals)
+            failed = _print_rated(_in_stories(stream, progress), fmt, progress)
+        else:  # the workers read, rate and render; this process writes their bytes in order
+            encoding, errors = stream_encoding(sys.stdout)
+            rendered = rate_files(paths, writer_for(fmt, io.StringIO()), model, workers=workers, signals=n_signals,
+                                  text_field=text_field, encoding=encoding, errors=errors)
+            failed = _print_rated(rendered, fmt, progress, count=True)
     sys.exit(1 if failed else 0)
 
 

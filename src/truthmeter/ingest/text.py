@@ -9,6 +9,7 @@ Also the reader for one-document files (plain text and HTML): the whole file is 
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -18,9 +19,9 @@ from .. import settings
 from ..errors import ParseError
 from ..types import Origin, RawDocument
 
-__all__ = ["SNIFF_BYTES", "TEXT_FIELDS", "decode", "iter_text", "iter_lines", "split_lines", "looks_binary",
-           "is_binary", "read_head", "max_bytes", "size_error", "over_limit", "sniff_kind", "read_document",
-           "document_from_bytes"]
+__all__ = ["SNIFF_BYTES", "TEXT_FIELDS", "decode", "iter_text", "iter_lines", "block_lines", "split_lines",
+           "looks_binary", "is_binary", "read_head", "max_bytes", "size_error", "over_limit", "sniff_kind",
+           "read_document", "document_from_bytes", "wide_encoding"]
 
 SNIFF_BYTES = 8192
 _PIECE = 1 << 16  # the most bytes decoded at a time when streaming
@@ -36,7 +37,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def _wide_encoding(head: bytes) -> str | None:
+def wide_encoding(head: bytes) -> str | None:
     """UTF-16 or UTF-32 when `head` starts with its byte order mark: text full of NUL bytes that
     only such a mark tells from a binary file."""
     return next((encoding for bom, encoding in _BOMS if head.startswith(bom)), None)
@@ -44,7 +45,7 @@ def _wide_encoding(head: bytes) -> str | None:
 
 def decode(data: bytes) -> str:
     """Decode bytes of unknown encoding; never fails."""
-    wide = _wide_encoding(data)
+    wide = wide_encoding(data)
     if wide:  # "replace": a cut-off last character (a sniffed head) must not fail the decode
         return data.decode(wide, errors="replace")
     return _decode_narrow(data)
@@ -75,7 +76,7 @@ def is_binary(head: bytes, *, by_line: bool = False) -> bool:
     its own) the file is binary only when most lines of `head` are, so a stray NUL byte fails its own
     line and not the file; a line cut off by the end of `head` is left to its reader, unless it is
     the only one."""
-    wide = _wide_encoding(head)
+    wide = wide_encoding(head)
     if wide:
         head = head.decode(wide, errors="replace").encode("utf-8")
     if not by_line:
@@ -107,7 +108,7 @@ def iter_text(source: IO[bytes]) -> Iterator[str]:
     large the file. Pieces are decoded one by one like `decode`, so a file mixing encodings line by
     line still reads; UTF-16/32 with a byte order mark is decoded as a whole stream."""
     piece = source.read(4)  # room for any byte order mark
-    wide = _wide_encoding(piece)
+    wide = wide_encoding(piece)
     if wide:
         decoder = codecs.getincrementaldecoder(wide)(errors="replace")
         while piece:
@@ -115,6 +116,11 @@ def iter_text(source: IO[bytes]) -> Iterator[str]:
             piece = source.read(_PIECE)
         yield decoder.decode(b"", final=True)  # a cut-off last character, as U+FFFD
         return
+    yield from _narrow_pieces(source, piece)
+
+
+def _narrow_pieces(source: IO[bytes], piece: bytes) -> Iterator[str]:
+    """`iter_text` past the byte order mark probe: `piece`, what the probe read, starts the first line."""
     carry, piece = b"", piece + source.readline(_PIECE)
     while piece:
         piece = carry + piece
@@ -147,6 +153,27 @@ def iter_lines(path: str) -> Iterator[str]:
     """Stream a file's lines, decoding them piece by piece so a mixed-encoding file still reads."""
     with open(path, "rb") as f:
         yield from split_lines(iter_text(f))
+
+
+def block_lines(data: bytes, *, at_start: bool) -> Iterator[str]:
+    """The lines of `data`, whole lines of a file in a narrow encoding (a range a worker reads, at the
+    file's start or not), exactly as `iter_lines` gives them for the whole file."""
+    # Valid UTF-8 without a byte order mark anywhere decodes the same whole as piece by piece (each
+    # piece is cut at a character boundary, and "utf-8-sig" only strips a mark that starts a piece).
+    if b"\xef\xbb\xbf" not in data:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            *whole, rest = text.split("\n")
+            yield from (line + "\n" for line in whole)
+            if rest:
+                yield rest
+            return
+    source = io.BytesIO(data)
+    # Past the file's start a line begins with a plain read, as `iter_text` reads every later line.
+    yield from split_lines(_narrow_pieces(source, source.read(4) if at_start else b""))
 
 
 def max_bytes() -> int:
