@@ -13,7 +13,6 @@ the rated articles themselves, so it keeps `pipeline.rate_stream`.
 
 from __future__ import annotations
 
-import csv
 from collections import deque
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -21,10 +20,10 @@ from typing import Callable, Iterable, Iterator, Union
 
 from truthmeter import settings
 from truthmeter.errors import ParseError
-from truthmeter.ingest import plan_items
+from truthmeter.ingest import guarded, plan_items
 from truthmeter.ingest.ranges import LineRange, read_range
 from truthmeter.model import TruthModel
-from truthmeter.parse import parse
+from truthmeter.parse import parse_each
 from truthmeter.pipeline import _can_fork, load_model, rate
 from truthmeter.publish.formats import Writer
 from truthmeter.types import Article, RawDocument
@@ -32,9 +31,6 @@ from truthmeter.types import Article, RawDocument
 __all__ = ["Rendered", "rate_files", "range_size"]
 
 # What a malformed or unreadable input can raise while being read, as ingest's readers catch it.
-_READ_ERRORS = (OSError, ValueError, csv.Error, RecursionError)
-
-
 @dataclass(frozen=True)
 class Rendered:
     """`count` rated articles, in order, as the output format's writer writes them (`Writer.render`),
@@ -181,9 +177,9 @@ def _work(task: _Task) -> _Result:
 def _run(task: _Task, job: _Job) -> _Result:
     """One task, read, parsed, rated and rendered: the articles between two errors in one Rendered."""
     parts = [task] if isinstance(task, LineRange) else task
-    docs = chain.from_iterable(_safely(x.path, read_range(x, job.text_field)) if isinstance(x, LineRange) else (x,)
+    docs = chain.from_iterable(guarded(x.path, read_range(x, job.text_field)) if isinstance(x, LineRange) else (x,)
                                for x in parts)
-    items = list(_parsed(docs))
+    items = list(parse_each(docs))
     rated = iter(rate([x for x in items if isinstance(x, Article)], job.model, signals=job.signals,
                       reasons=job.reasons))
     out: _Result = []
@@ -198,23 +194,3 @@ def _run(task: _Task, job: _Job) -> _Result:
         if x is not None:
             out.append(x)
     return out
-
-
-def _parsed(docs: Iterable[RawDocument | ParseError]) -> Iterator[Article | ParseError]:
-    for doc in docs:
-        if isinstance(doc, ParseError):
-            yield doc
-            continue
-        try:
-            yield parse(doc)
-        except ParseError as e:
-            yield e
-
-
-def _safely(path: str, docs: Iterator[RawDocument | ParseError]) -> Iterator[RawDocument | ParseError]:
-    """A range's documents; a read that fails is one error, as the whole-file reader gives it."""
-    try:
-        yield from docs
-    except _READ_ERRORS as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        yield ParseError(path, None, f"could not read: {reason}")

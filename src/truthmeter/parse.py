@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from typing import Iterable, Iterator
 
 from .errors import ParseError
 from .types import Article, Quote, RawDocument, content_hash
 
-__all__ = ["parse", "parse_text", "content_hash", "normalize_date", "extract_quotes"]
+__all__ = ["parse", "parse_each", "parse_text", "content_hash", "normalize_date", "extract_quotes"]
 
 _META_KEYS = ("title", "author", "outlet", "date", "url")
 _LABELS = {"1": 1, "0": 0, "fake": 1, "real": 0, "false": 1, "true": 0}
@@ -46,6 +47,18 @@ _ISO = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
 _US = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
 _MONTH_DAY = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+
+
+def parse_each(docs: Iterable[RawDocument | ParseError]) -> Iterator[Article | ParseError]:
+    """Each document parsed, in order; an error, read or raised by parse, takes the document's place."""
+    for doc in docs:
+        if isinstance(doc, ParseError):
+            yield doc
+            continue
+        try:
+            yield parse(doc)
+        except ParseError as e:
+            yield e
 
 
 def parse(doc: RawDocument) -> Article:

@@ -12,7 +12,6 @@ only their rating goes to the workers. Paths are local or fsspec URLs (memory://
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import posixpath
@@ -23,11 +22,11 @@ from typing import IO, Callable, Iterable, Iterator, Union
 
 from truthmeter import pipeline
 from truthmeter.errors import ParseError
-from truthmeter.ingest import file_kind
+from truthmeter.ingest import READ_ERRORS, file_kind, guarded, unreadable
 from truthmeter.ingest.parquet import PYARROW_MISSING, missing_text_column, outline, read_parquet
 from truthmeter.ingest.tabular import read_csv, read_jsonl
 from truthmeter.ingest.text import SNIFF_BYTES, decode, looks_binary
-from truthmeter.parse import parse
+from truthmeter.parse import parse_each
 from truthmeter.types import Article, Origin, RawDocument
 
 __all__ = ["LineBlock", "ParquetPart", "Loaded", "Part", "plan", "part_articles",
@@ -35,7 +34,6 @@ __all__ = ["LineBlock", "ParquetPart", "Loaded", "Part", "plan", "part_articles"
 
 TABULAR = ("jsonl", "csv", "tsv", "parquet")
 # What a malformed or unreadable input can raise while being read, as in the local readers.
-_READ_ERRORS = (OSError, ValueError, csv.Error, RecursionError)
 _SCAN_BYTES = 1 << 22
 _URL_KINDS = "the dask engine reads .jsonl, .ndjson, .csv, .tsv and .parquet files at URLs"
 
@@ -112,30 +110,12 @@ def _shifted(docs: Iterable[RawDocument | ParseError], by: int) -> Iterator[RawD
             yield replace(x, origin=Origin(x.origin.path, x.origin.line + by))  # type: ignore[operator]
 
 
-def _reason(exc: BaseException) -> str:
-    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-
-
-def _safely(name: str, docs: Iterator[RawDocument | ParseError]) -> Iterator[RawDocument | ParseError]:
-    try:
-        yield from docs
-    except _READ_ERRORS as exc:
-        yield ParseError(name, None, f"could not read: {_reason(exc)}")
-
-
 def part_articles(part: Part, text_field: str | None) -> Iterator[Article | ParseError]:
     """On a worker: the part's articles, and its errors in place (what pipeline.read gives locally)."""
     if isinstance(part, Loaded):
         yield from part.items
         return
-    for doc in _safely(part.name, part.documents(text_field)):
-        if isinstance(doc, ParseError):
-            yield doc
-            continue
-        try:
-            yield parse(doc)
-        except ParseError as e:
-            yield e
+    yield from parse_each(guarded(part.name, part.documents(text_field)))
 
 
 def plan(paths: Iterable[str], *, text_field: str | None, blocksize: Callable[[int], int], batch: int
@@ -145,8 +125,8 @@ def plan(paths: Iterable[str], *, text_field: str | None, blocksize: Callable[[i
     for path in paths:
         try:
             yield from _plan_path(path, text_field, blocksize, batch)
-        except (*_READ_ERRORS, ImportError) as exc:  # an unreadable folder, an unknown URL protocol, no s3fs
-            yield ParseError(path, None, f"could not read: {_reason(exc)}")
+        except (*READ_ERRORS, ImportError) as exc:  # an unreadable folder, an unknown URL protocol, no s3fs
+            yield unreadable(path, exc)
 
 
 def _loaded(items: Iterable[Article | ParseError], batch: int) -> Iterator[Part | ParseError]:
@@ -180,8 +160,8 @@ def _plan_path(path: str, text_field: str | None, blocksize: Callable[[int], int
         try:
             yield from _plan_file(fs, fspath, name, explicit, local=not url, text_field=text_field,
                                   blocksize=blocksize, batch=batch)
-        except _READ_ERRORS as exc:
-            yield ParseError(name, None, f"could not read: {_reason(exc)}")
+        except READ_ERRORS as exc:
+            yield unreadable(name, exc)
 
 
 def _walk(fs: object, root: str, name: str, join: Callable[[str, str], str]) -> Iterator[tuple[str, str, bool]]:

@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from ..errors import FetchError, ParseError
 from ..types import RawDocument
@@ -24,10 +25,11 @@ from .tabular import read_csv, read_jsonl
 from .text import (SNIFF_BYTES, decode, document_from_bytes, is_binary, iter_lines, read_document, read_head,
                    size_error, sniff_kind, wide_encoding)
 
-__all__ = ["read_items", "plan_items", "file_kind", "walk", "Item", "STDIN"]
+__all__ = ["read_items", "plan_items", "file_kind", "walk", "guarded", "unreadable", "READ_ERRORS", "Item", "STDIN"]
 
 Item = RawDocument | ParseError
 STDIN = "<stdin>"
+T = TypeVar("T")
 
 _EXTENSIONS = {
     ".txt": "text", ".md": "text", ".html": "html", ".htm": "html",
@@ -38,7 +40,21 @@ _EXTENSIONS = {
 _CONTENT_TYPES = (("html", "html"), ("rss", "feed"), ("atom", "feed"), ("xml", "feed"),
                   ("json", "json"), ("csv", "csv"))
 # Errors a malformed or unreadable input can raise while being read; anything else is a bug.
-_READ_ERRORS = (OSError, ValueError, csv.Error, RecursionError)
+READ_ERRORS = _READ_ERRORS = (OSError, ValueError, csv.Error, RecursionError)
+
+
+def unreadable(name: str, exc: BaseException) -> ParseError:
+    """The error for a source that could not be read: the OSError's own words when it has them."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return ParseError(name, None, f"could not read: {reason}")
+
+
+def guarded(name: str, items: Iterator[T]) -> Iterator[T | ParseError]:
+    """`items` as they come; a read that fails partway ends them with one error in its place."""
+    try:
+        yield from items
+    except _READ_ERRORS as exc:
+        yield unreadable(name, exc)
 
 
 # Bytes per range of a JSON Lines file, given the file's size; None: files are read, not cut.
@@ -129,11 +145,7 @@ def walk(folder: str) -> Iterator[str | ParseError]:
 
 def _read_file_safely(path: str, text_field: str | None, split: RangeSize, *, explicit: bool
                       ) -> Iterator[Item | LineRange]:
-    try:
-        yield from _read_file(path, text_field, split, explicit=explicit)
-    except _READ_ERRORS as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        yield ParseError(path, None, f"could not read: {reason}")
+    yield from guarded(path, _read_file(path, text_field, split, explicit=explicit))
 
 
 def file_kind(path: str) -> str | None:
