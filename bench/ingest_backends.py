@@ -1,6 +1,6 @@
 """Ingest rate into SQLite vs PostgreSQL: the same rated articles stored, with stories, into each.
 
-    python bench/ingest_backends.py [--n 20000] [--repeat 3] [--data FILE...] [--pg postgresql://...]
+    python bench/ingest_backends.py [--n 20000] [--repeat 3] [--workers 2] [--data FILE...] [--pg postgresql://...]
 
 The input is the data files (default ../shared/data/arg_gossipcop val.jsonl and train.jsonl, 5158
 articles) repeated until --n articles, each copy's titles numbered so that every article is new
@@ -8,7 +8,8 @@ articles) repeated until --n articles, each copy's titles numbered so that every
 files are absent. It is rated once with the shipped model (rating is the same work whatever the
 database); then, --repeat times per backend, a fresh database receives it the way `truthmeter ingest`
 stores: batches of TRUTHMETER_BATCH_SIZE (512) articles, each clustered into stories and written in
-one transaction. Reported: articles/s of that storing (median), of storing without stories (the
+one transaction, the articles' story facts read in --workers processes (as `truthmeter ingest` does).
+Reported: articles/s of that storing (median), of storing without stories (the
 database alone), and the whole ingest (rating + storing). SQLite is a file in a temp dir (WAL,
 synchronous=NORMAL, as truthmeter opens it); PostgreSQL a throwaway server started here (initdb +
 pg_ctl on loopback, durable defaults: fsync on, synchronous_commit on), or the server at --pg, a new
@@ -58,10 +59,10 @@ def articles(n: int, data: list[Path]) -> tuple[list[Article], str]:
     return out, source
 
 
-def timed_store(rated: list[RatedArticle], target: str, stories: bool, server: str) -> float:
+def timed_store(rated: list[RatedArticle], target: str, stories: bool, server: str, workers: int) -> float:
     with open_store(target) as store:
         started = time.perf_counter()
-        report = store_rated(rated, store, stories=stories)
+        report = store_rated(rated, store, stories=stories, workers=workers)
         took = time.perf_counter() - started
         assert report.new == len(rated) == store.count(), (report.new, len(rated))
     if target.startswith("postgresql://"):
@@ -73,6 +74,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2, help="processes reading the story facts")
     ap.add_argument("--data", type=Path, nargs="+", default=DATA)
     ap.add_argument("--pg", default=None, help="Use this PostgreSQL server instead of starting one.")
     args = ap.parse_args()
@@ -95,7 +97,7 @@ def main() -> None:
         for _ in range(args.repeat):
             for name, fresh in targets.items():
                 for stories in (True, False):
-                    runs[name, stories].append(timed_store(rated, fresh(), stories, server))
+                    runs[name, stories].append(timed_store(rated, fresh(), stories, server, args.workers))
         results: dict[str, tuple[float, float]] = {}
         for name in targets:
             with_stories, bare = statistics.median(runs[name, True]), statistics.median(runs[name, False])

@@ -194,9 +194,12 @@ def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthMode
             yield done, result.get()
 
 
-def in_stories(items: Iterable[RatedArticle | ParseError]) -> Iterator[RatedArticle | ParseError]:
+def in_stories(items: Iterable[RatedArticle | ParseError], *, workers: int | None = None
+               ) -> Iterator[RatedArticle | ParseError]:
     """Rated articles grouped into stories, as `ingest` would group them, each with its story's verdict
-    on the claim and its stance (RatedArticle.story); nothing is kept afterwards.
+    on the claim and its stance (RatedArticle.story); nothing is kept afterwards. The story facts of
+    each article (people, evidence, claim) are read in `workers` processes (default: 2 where there are
+    two cores); the grouping is the same with any number.
 
     A story's verdict can change with any later article, so errors pass through as they come and the
     rated articles follow, in input order, once all input is read. They wait in a temporary folder
@@ -206,17 +209,20 @@ def in_stories(items: Iterable[RatedArticle | ParseError]) -> Iterator[RatedArti
     import tempfile
 
     from truthmeter.store.sqlite import SQLiteStore
+    from truthmeter.stories.prepare import default_workers, prepared_chunks, rated_articles
     from truthmeter.stories.service import StoryService
 
     size = int(settings.get("batch_size"))
     with tempfile.TemporaryDirectory(prefix="truthmeter-rate-") as tmp, \
             SQLiteStore(os.path.join(tmp, "stories.db")) as store, tempfile.TemporaryFile(dir=tmp) as spool:
         service, count = StoryService(store), 0
-        for chunk in _batches(items, size):
+        chunks = prepared_chunks(_batches(items, size), rated_articles,
+                                 default_workers() if workers is None else workers)
+        for chunk, prepared in chunks:
             good = [x for x in chunk if isinstance(x, RatedArticle)]
             yield from (x for x in chunk if isinstance(x, ParseError))
             if good:
-                store.add(good, stories=service.batch_planner(good))
+                store.add(good, stories=service.batch_planner(good, prepared))
             for x in good:
                 pickle.dump(x, spool, protocol=pickle.HIGHEST_PROTOCOL)
             count += len(good)
@@ -266,7 +272,8 @@ def ingest(paths: Iterable[str], store: "Store", model: TruthModel | None = None
     """Read, rate and store; each batch is stored in one transaction, so a crash keeps whole articles.
 
     With `stories`, each new article joins a story (or opens one) in that same transaction, and the
-    stories it touched are re-rated; stored articles in no story yet are placed first.
+    stories it touched are re-rated; stored articles in no story yet are placed first. `workers`
+    processes rate, and as many read the articles' story facts (the same stories with any number).
     """
     return ingest_articles(read(paths, text_field=text_field), store, model, workers=workers, on_item=on_item,
                            stories=stories)
@@ -279,15 +286,18 @@ def ingest_articles(items: Iterable[Article | ParseError], store: "Store", model
     size = int(settings.get("batch_size"))
     # Reasons are for readers of a rating now; the store keeps the signals only.
     rated = rate_stream(items, model, batch_size=size, workers=workers, reasons=False)
-    return store_rated(rated, store, on_item=on_item, stories=stories)
+    return store_rated(rated, store, on_item=on_item, stories=stories, workers=workers)
 
 
 def store_rated(items: Iterable[RatedArticle | ParseError], store: "Store", *,  # noqa: F821
                 on_item: Callable[[RatedArticle | ParseError], None] | None = None,
-                stories: bool = True) -> IngestReport:
+                stories: bool = True, workers: int = 1) -> IngestReport:
     """Store rated articles (rated here or by an engine) in input order, one transaction per batch of
     `batch_size` items, each new article joining its story in that transaction: the same batches, so
-    the same stories, whoever rated them. Errors are counted and passed to `on_item` in place."""
+    the same stories, whoever rated them. Errors are counted and passed to `on_item` in place. The
+    articles' story facts (people, evidence, claim) are read `workers` batches at a time in forked
+    processes; only placing them in stories and storing is serial."""
+    from truthmeter.stories.prepare import prepared_chunks, rated_articles
     from truthmeter.stories.service import StoryService  # only ingest needs the clusterer
 
     report = IngestReport()
@@ -295,12 +305,14 @@ def store_rated(items: Iterable[RatedArticle | ParseError], store: "Store", *,  
     service = StoryService(store) if stories else None
     if service:
         service.backfill(size)
-    for chunk in _batches(items, size):
+    chunks = prepared_chunks(_batches(items, size), rated_articles, workers if service else 1)
+    for chunk, prepared in chunks:
         good = [x for x in chunk if isinstance(x, RatedArticle)]
         report.errors.extend(x for x in chunk if isinstance(x, ParseError))
         report.read += len(good)
         # The story step runs inside the batch's write transaction: concurrent ingests take turns.
-        report.new += store.add(good, stories=service.batch_planner(good) if service else None) if good else 0
+        plan = service.batch_planner(good, prepared) if service else None
+        report.new += store.add(good, stories=plan) if good else 0
         if on_item:
             for x in chunk:
                 on_item(x)

@@ -11,12 +11,13 @@ Per article an `Entry` holds what clustering needs and what a store persists to 
     (0, 0): a sparse unit vector. Paraphrases and rewrites share few shingles but many words.
   * `people`: canonical names (`people.find_people`), for candidates and the score.
 Bytes: `entry.signature.tobytes()` / `np.frombuffer(b, dtype=np.uint64)`, and
-`entry.vector.tobytes()` / `np.frombuffer(b, dtype=VECTOR_DTYPE)`.
+`entry.vector.tobytes()` / `np.frombuffer(b, dtype=VECTOR_DTYPE)`. Entries are computed in entries.py.
 
 Cost per article is bounded, so clustering n articles is close to linear: candidates come from a
 banded MinHash LSH and an inverted index on people and heavy words, with recency-capped postings,
 and are capped in number; they are scored in one vectorised pass, the vectors weighted by IDF from
-the clusterer's own word counts (so `restore` rebuilds them from the entries).
+the clusterer's own word counts (so `restore` rebuilds them from the entries). What the clusterer
+keeps per article is numpy rows, not Python objects (compact.py): about 1.3 KB an article.
 """
 
 from __future__ import annotations
@@ -25,158 +26,37 @@ import array
 import datetime as _dt
 import hashlib
 import math
-import re
-from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
-import mmh3
 import numpy as np
 
-from truthmeter.stories.people import _STOP, _fold, find_people, names_key
+from truthmeter.stories.compact import KeyTable, Rows
+from truthmeter.stories.entries import (NUM_PERM, VECTOR_DTYPE, VECTOR_TERMS, Entry, _permutations,  # noqa: F401
+                                         entry_for)
 from truthmeter.types import Article
 
 __all__ = ["Entry", "VECTOR_DTYPE", "VECTOR_TERMS", "NUM_PERM", "entry_for", "story_id_for",
            "StoryClusterer"]
 
-NUM_PERM = 64
-VECTOR_TERMS = 64
-VECTOR_DTYPE = np.dtype([("term", "<u4"), ("weight", "<f2")])
-_SHINGLE = 3
-# Words of the first 80 tokens (headline and lede, where a story states its claim) weigh 1.5 times
-# more: on LLMFake that lifted B-cubed F1 by about 0.01; 60/100 tokens or a boost of 2 did no better.
-_LEDE, _LEDE_BOOST = 80, 1.5
 # Each article is indexed under its 16 heaviest words too: with people and LSH alone, 67 of 679
 # later versions of an LLMFake story had no earlier version among their candidates; with them, 9.
 _INDEX_TERMS = 16
 _ROWS = 4  # LSH rows per band: 16 bands of 4 find pairs with Jaccard >= ~0.5, rarely below 0.2
-_TOKEN = re.compile(r"[^\W_]+")
-# Words too common in news to tell stories apart, left out before the 64 heaviest words are chosen
-# (the clusterer's IDF then weighs the rest).
-_COMMON = _STOP | frozenset("""said says say told tell tells added also would like just one two three
-new time year years get got go going know think really want make made see back first last still well way
-even many much people could according reportedly report reports source sources insider star stars show
-title headline introduction conclusion
-""".split())
-_MASK64 = (1 << 64) - 1
 # A new article is compared with at most this many members of a story (its claim, the latest others),
 # so the cost per article stays bounded however large a story grows.
 _SAMPLE = 12
 # Stories whose best pair scores below this share of the threshold are not checked member by member.
 _NEAR = 0.75
 _DF_MASK = (1 << 22) - 1
-
-
-@dataclass(frozen=True)
-class Entry:
-    """What clustering keeps per article (see the module docstring for dtypes and lengths)."""
-
-    key: str
-    story_id: str
-    signature: np.ndarray
-    people: tuple[str, ...]
-    date: str | None
-    vector: np.ndarray | None
+# People sets kept built (the candidates of one article are mostly those of the last): a bounded cache.
+_PEOPLE_CACHE = 1 << 14
 
 
 def story_id_for(key: str) -> str:
     """A story's id: from its first article's key, so it is stable across runs and restores."""
     return "s" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
-
-
-def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    # The same draws as datasketch's MinHash(seed=1, scheme="affine64"): odd `a`, any `b`.
-    gen = np.random.RandomState(1)
-    a = gen.randint(0, 1 << 63, num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    b = gen.randint(0, 1 << 64, num_perm, dtype=np.uint64)
-    return a, b
-
-
-_PERMS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
-
-
-def _signature(hashes: np.ndarray, num_perm: int) -> np.ndarray:
-    """MinHash of the 3-token shingles given the tokens' 32-bit hashes."""
-    if num_perm not in _PERMS:
-        _PERMS[num_perm] = _permutations(num_perm)
-    a, b = _PERMS[num_perm]
-    n = len(hashes) - _SHINGLE + 1
-    if n <= 0:
-        shingles = hashes  # shorter than one shingle: its words
-    else:
-        shingles = hashes[:n].copy()
-        for i in range(1, _SHINGLE):  # polynomial combination; uint64 arithmetic wraps on purpose
-            shingles = shingles * np.uint64(0x9E3779B97F4A7C15) + hashes[i:n + i]
-    if not len(shingles):
-        return np.full(num_perm, _MASK64, dtype=np.uint64)
-    h = _fmix64(np.unique(shingles))
-    return (h[:, None] * a + b).min(axis=0)
-
-
-# Proper nouns the person finder missed (its gazetteer does not know every first name) weigh half:
-# repeated across a couple's stories, they made a wedding and a custody ruling look alike (hard pairs
-# precision 0.82 -> 0.93 with the finder of the time, LLMFake precision unchanged, recall -0.01).
-_PROPER = 0.5
-
-
-def _proper_words(body: str) -> frozenset[str]:
-    """Words the body capitalises mid-sentence and never writes in lower case: names of people, shows
-    and places, including names the person finder does not know."""
-    upper: set[str] = set()
-    lower: set[str] = set()
-    for m in _TOKEN.finditer(body):
-        word, j = m.group(), m.start() - 1
-        while j >= 0 and body[j] in " \t":
-            j -= 1
-        if word[0].islower():
-            lower.add(word.lower())
-        elif j >= 0 and body[j] not in '.!?"\u201c:;\n' and len(word) > 1:  # not a sentence's first word
-            upper.add(word.lower())
-    return frozenset(upper - lower)
-
-
-def _vector(tokens: list[str], people: Iterable[str], proper: frozenset[str] = frozenset()) -> np.ndarray:
-    """Top content words by 1 + log(count), lede words boosted; ties keep text order."""
-    names = {w for p in people for w in p.split()}
-    counts = Counter(t for t in tokens if len(t) > 2 and t not in _COMMON and not t.isdigit())
-    # Names are left out: every story about a person repeats the name, so it says nothing about which
-    # story this is, and in short articles about one couple the two names made a wedding and a custody
-    # ruling look alike (tests/data/hard_pairs.jsonl precision 0.82 -> 0.97 with the finder of the time,
-    # LLMFake precision kept).
-    # People are checked and scored separately.
-    weights = {t: (1.0 + math.log(c)) * (_PROPER if t in proper else 1.0)
-               for t, c in counts.items() if t not in names}
-    for t in set(tokens[:_LEDE]):
-        if t in weights:
-            weights[t] *= _LEDE_BOOST
-    top = sorted(weights, key=weights.__getitem__, reverse=True)[:VECTOR_TERMS]
-    out = np.zeros(VECTOR_TERMS, dtype=VECTOR_DTYPE)
-    if top:
-        w = np.array([weights[t] for t in top], dtype=np.float32)
-        terms = np.array([mmh3.hash(t, signed=False) for t in top], dtype=np.uint32)
-        out["term"][-len(top):], out["weight"][-len(top):] = terms, w / np.linalg.norm(w)
-    return np.sort(out, order="term")
-
-
-def entry_for(key: str, article: Article, story_id: str = "", *, num_perm: int = NUM_PERM) -> Entry:
-    """The clustering entry of an article: signature, content vector, people, date."""
-    text = article.text
-    tokens = _TOKEN.findall(_fold(text).lower())
-    hashes = np.array([mmh3.hash(t, signed=False) for t in tokens], dtype=np.uint64)
-    # The outlet's own name ("told Screen Ledger") is not a person in the story.
-    outlet = names_key(article.outlet) if article.outlet else None
-    people = tuple(p for p in find_people(text) if p != outlet)
-    proper = _proper_words(_fold(article.body))
-    return Entry(key, story_id, _signature(hashes, num_perm), people, article.date, _vector(tokens, people, proper))
 
 
 def _people_score(a: frozenset[str], b: frozenset[str]) -> float:
@@ -196,7 +76,7 @@ class _Cast:
     words: frozenset[str]
 
     @staticmethod
-    @lru_cache(maxsize=1 << 16)  # members of one story mostly name the same people
+    @lru_cache(maxsize=1 << 12)  # members of one story mostly name the same people
     def of(people: frozenset[str]) -> _Cast:
         names = [p.split() for p in people]
         return _Cast(frozenset(n[-1] for n in names if n), frozenset(n[0] for n in names if len(n) == 1),
@@ -218,34 +98,68 @@ def _day(date: str | None) -> int:
 
 
 class _Bands:
-    """Banded MinHash LSH, compact: a dict from band key to the latest entry, and a chain array to
-    the earlier ones. datasketch's MinHashLSH keeps a set per bucket: at 100k articles that took
-    490 MB and 167 us per insert here, against about 190 MB and 70 us."""
+    """Banded MinHash LSH, compact: a table from band key to the latest slot (article * bands + band)
+    in that bucket, and a chain array to the earlier ones. The table keeps no keys: a slot's key is
+    recomputed from its article's signature row, so a bucket costs 4 bytes and a slot 4 more (a dict
+    cost about 110 bytes a bucket). datasketch's MinHashLSH keeps a set per bucket: at 100k articles
+    that took 490 MB and 167 us per insert here."""
 
-    def __init__(self, num_perm: int) -> None:
+    def __init__(self, num_perm: int, sigs: Rows) -> None:
         self.bands = num_perm // _ROWS
         self._mult = np.random.RandomState(7).randint(1, 1 << 62, _ROWS, dtype=np.uint64) | np.uint64(1)
         self._salt = np.arange(self.bands, dtype=np.uint64) << np.uint64(56)
-        self._head: dict[int, int] = {}
-        self._prev = array.array("q")  # slot -> earlier slot in the same bucket, or -1
+        self._sigs = sigs
+        self._cols = np.arange(_ROWS)
+        self._head = KeyTable(self._slot_keys)
+        # Slot -> earlier slot in the same bucket, or -1: an array, as chains are walked an item at a time.
+        self._prev = array.array("i")
+        self._last: tuple[int, np.ndarray, tuple[np.ndarray, np.ndarray]] | None = None
 
-    def _keys(self, signature: np.ndarray) -> list[int]:
+    def _keys(self, signature: np.ndarray) -> np.ndarray:
         rows = signature[: self.bands * _ROWS].reshape(self.bands, _ROWS)
-        return ((rows * self._mult).sum(axis=1) ^ self._salt).tolist()
+        return (rows * self._mult).sum(axis=1) ^ self._salt
+
+    def _slot_keys(self, slots: np.ndarray) -> np.ndarray:
+        sigs = self._sigs.view()
+        if sigs.shape[1] == self.bands * _ROWS:  # slot = article * bands + band: a row of the bands
+            rows = sigs.reshape(-1, _ROWS).take(slots, axis=0)
+            band = slots % self.bands
+        else:
+            article, band = np.divmod(slots, self.bands)
+            rows = sigs[article[:, None], band[:, None] * _ROWS + self._cols]
+        rows *= self._mult
+        return np.bitwise_xor(np.add.reduce(rows, axis=1), self._salt.take(band))
 
     def add(self, index: int, signature: np.ndarray) -> None:
-        for band, key in enumerate(self._keys(signature)):
-            self._prev.append(self._head.get(key, -1))
-            self._head[key] = index * self.bands + band
+        """Index an article's signature; its row in the signatures is `index` already."""
+        keys = self._keys(signature)
+        slots = index * self.bands + np.arange(self.bands)
+        if len(set(keys.tolist())) == len(keys):
+            # The article's query just looked these keys up, and nothing was written since: reuse it.
+            last = self._last
+            found = last[2] if last and last[0] == self._head.version and np.array_equal(last[1], keys) else None
+            self._prev.extend(self._head.put(keys, slots, found).tolist())
+            return
+        for key, slot in zip(keys, slots):  # two bands with one key (all but never): chain them in order
+            self._prev.extend(self._head.put(np.array([key]), np.array([slot])).tolist())
 
     def query(self, signature: np.ndarray, per_bucket: int) -> set[int]:
         found: set[int] = set()
-        for key in self._keys(signature):
-            slot, seen = self._head.get(key, -1), 0
+        prev = self._prev
+        keys = self._keys(signature)
+        heads = self._head.find(keys)
+        self._last = (self._head.version, keys, heads)
+        for slot in heads[0].tolist():
+            seen = 0
             while slot >= 0 and seen < per_bucket:  # latest first: the cap keeps recent articles
                 found.add(slot // self.bands)
-                slot, seen = self._prev[slot], seen + 1
+                slot, seen = prev[slot], seen + 1
         return found
+
+
+def _key_hash(key: str) -> int:
+    # 64 bits: two of a million keys collide with odds of about 3e-8.
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 class StoryClusterer:
@@ -274,34 +188,70 @@ class StoryClusterer:
         self.threshold, self.window_days, self.num_perm = threshold, window_days, num_perm
         self.people_weight, self.max_candidates, self.posting_cap = people_weight, max_candidates, posting_cap
         self.max_stories = max_stories
-        self._index: dict[str, int] = {}
-        self._story: list[str] = []
-        self._people: list[frozenset[str]] = []
-        self._days = array.array("q")
-        self._sigs = np.zeros((0, num_perm), dtype=np.uint64)
-        self._vecs = np.zeros((0, VECTOR_TERMS), dtype=VECTOR_DTYPE)
-        self._bands = _Bands(num_perm)
-        # Person name or word hash -> articles, latest last; lists trimmed to the cap now and then
-        # (a deque(maxlen) costs 600+ bytes even when it holds one article, as most do).
-        self._postings: dict[str | int, list[int]] = {}
+        # Per article, numpy rows (no Python object per article: see compact.py): its key's 64-bit hash
+        # (the index finds an article by it), story number, the previous member of its story, day,
+        # signature, vector, and where its people end in `_people` (name numbers, end to end).
+        self._keyhash = Rows(np.uint64)
+        self._index = KeyTable(lambda rows: self._keyhash.view()[rows], lambda row: int(self._keyhash.view()[row]))
+        self._story = Rows(np.int32)
+        self._prev_member = array.array("i")
+        self._days = Rows(np.int32)
+        self._sigs = Rows(np.uint64, num_perm)
+        self._vecs = Rows(VECTOR_DTYPE, VECTOR_TERMS)
+        self._people = Rows(np.int32)
+        self._people_end = Rows(np.int64)
+        self._names: list[str] = []
+        self._name_ids: dict[str, int] = {}
+        self._people_sets: dict[int, frozenset[str]] = {}  # recently scored articles' people, rebuilt
+        # Per story: its id, and its first (the claim) and latest members and size.
+        self._story_ids: list[str] = []
+        self._story_num: dict[str, int] = {}
+        self._first, self._last, self._size = Rows(np.int32), Rows(np.int32), Rows(np.int32)
+        self._bands = _Bands(num_perm, self._sigs)
+        # Person name or word hash -> articles, latest last; trimmed to the cap now and then (a
+        # deque(maxlen) costs 600+ bytes even when it holds one article, as most do).
+        self._postings: dict[str | int, array.array] = {}
         self._df = np.zeros(_DF_MASK + 1, dtype=np.int32)  # articles per (hashed) vector word
-        self._members: dict[str, list[int]] = {}  # story -> its articles, first (the claim) first
 
     def __len__(self) -> int:
         return len(self._story)
+
+    def _find(self, key: str) -> int:
+        return self._index.get(_key_hash(key)) if len(self._story) else -1
+
+    def _people_of(self, i: int) -> frozenset[str]:
+        cached = self._people_sets.get(i)
+        if cached is None:
+            if len(self._people_sets) >= _PEOPLE_CACHE:
+                self._people_sets.clear()
+            ends, names = self._people_end.view(), self._names
+            start = int(ends[i - 1]) if i else 0
+            cached = frozenset(names[j] for j in self._people.view()[start:int(ends[i])].tolist())
+            self._people_sets[i] = cached
+        return cached
+
+    def _name_id(self, name: str) -> int:
+        n = self._name_ids.get(name)
+        if n is None:
+            n = self._name_ids[name] = len(self._names)
+            self._names.append(name)
+        return n
+
+    def _story_of(self, i: int) -> str:
+        return self._story_ids[int(self._story.view()[i])]
 
     def __bool__(self) -> bool:  # an empty clusterer is still a clusterer: `c or default` keeps it
         return True
 
     def story_of(self, key: str) -> str | None:
-        i = self._index.get(key)
-        return None if i is None else self._story[i]
+        i = self._find(key)
+        return None if i < 0 else self._story_of(i)
 
     def restore(self, entries: Iterable[Entry]) -> None:
         """Index stored entries with their stored stories, in the order they were first added
         (recency caps and word frequencies depend on it)."""
         for entry in entries:
-            if entry.key not in self._index:
+            if self._find(entry.key) < 0:
                 self._insert(entry)
 
     def assign(self, key: str, article: Article) -> tuple[Entry, bool]:
@@ -311,8 +261,9 @@ class StoryClusterer:
     def add(self, entry: Entry) -> tuple[Entry, bool]:
         """`assign` for an entry computed beforehand (say in worker processes); its story_id is
         ignored. A key seen before keeps its story."""
-        if entry.key in self._index:
-            return replace(entry, story_id=self._story[self._index[entry.key]]), False
+        known = self._find(entry.key)
+        if known >= 0:
+            return replace(entry, story_id=self._story_of(known)), False
         best = self._best_story(entry)
         done = replace(entry, story_id=best or story_id_for(entry.key))
         self._insert(done)
@@ -323,28 +274,43 @@ class StoryClusterer:
         vec = np.zeros((1, VECTOR_TERMS), dtype=VECTOR_DTYPE)
         if b.vector is not None:
             vec[0] = b.vector
-        return float(self._scores(a, b.signature[None], vec, [frozenset(b.people)])[0])
+        together = np.array([_people_score(frozenset(a.people), frozenset(b.people))])
+        return float(self._scores(a, b.signature[None], vec, together)[0])
 
-    def _reserve(self, rows: int) -> None:
-        if rows > len(self._sigs):  # grow by doubling: amortised O(1) appends of numpy rows
-            extra = max(rows, 64)
-            self._sigs = np.concatenate([self._sigs, np.zeros((extra, self.num_perm), dtype=np.uint64)])
-            self._vecs = np.concatenate([self._vecs, np.zeros(extra, dtype=(VECTOR_DTYPE, VECTOR_TERMS))])
+    def _join(self, i: int, story: str) -> None:
+        """Article `i` (the latest) joins `story`, or opens it."""
+        s = self._story_num.get(story)
+        if s is None:
+            s = self._story_num[story] = len(self._story_ids)
+            self._story_ids.append(story)
+            self._first.append(i)
+            self._last.append(i)
+            self._size.append(0)
+            self._prev_member.append(-1)
+        else:
+            last = self._last.view()
+            self._prev_member.append(last[s])
+            last[s] = i
+        self._size.view()[s] += 1
+        self._story.append(s)
 
     def _insert(self, entry: Entry) -> None:
         i = len(self._story)
-        self._reserve(i + 1)
-        self._sigs[i] = entry.signature
-        self._vecs[i] = entry.vector if entry.vector is not None else 0
-        self._index[entry.key] = i
-        story = entry.story_id or story_id_for(entry.key)
-        self._story.append(story)
-        self._people.append(frozenset(entry.people))
-        self._members.setdefault(story, []).append(i)
+        key = _key_hash(entry.key)
+        self._keyhash.append(key)
+        self._index.put_one(key, i)
+        self._sigs.append(entry.signature)
+        self._vecs.append(entry.vector if entry.vector is not None else 0)
+        self._join(i, entry.story_id or story_id_for(entry.key))
+        # Each name once: the people score counts them as a set.
+        self._people.extend(np.array(list(dict.fromkeys(self._name_id(p) for p in entry.people)), dtype=np.int32))
+        self._people_end.append(len(self._people))
         self._days.append(_day(entry.date))
         self._bands.add(i, entry.signature)
         for key in self._keys(entry):
-            posting = self._postings.setdefault(key, [])
+            posting = self._postings.get(key)
+            if posting is None:
+                posting = self._postings[key] = array.array("i")
             posting.append(i)
             if len(posting) >= 2 * self.posting_cap:
                 del posting[: -self.posting_cap]
@@ -372,7 +338,7 @@ class StoryClusterer:
         found, votes = np.unique(np.array(ids), return_counts=True)
         day = _day(entry.date)
         if day >= 0:
-            days = np.frombuffer(self._days, dtype=np.int64)[found]
+            days = self._days.view()[found]
             near = (days < 0) | (np.abs(days - day) <= self.window_days)
             found, votes = found[near], votes[near]
         top = np.lexsort((-found, -votes))[: self.max_candidates]  # most votes, then the latest
@@ -387,9 +353,13 @@ class StoryClusterer:
         df = self._df[terms & _DF_MASK]
         return np.maximum(1 - np.log1p(df) / math.log(len(self._story) + 52), 0.05).astype(np.float32)
 
-    def _scores(self, entry: Entry, sigs: np.ndarray, vecs: np.ndarray, people: list[frozenset[str]]
-                ) -> np.ndarray:
-        """Pair scores of `entry` with k others (their signatures, vectors, people) in one pass."""
+    def _people_scores(self, entry: Entry, rows: Iterable[int]) -> np.ndarray:
+        """`_people_score` of the entry's people with each row's."""
+        own, people_of = frozenset(entry.people), self._people_of
+        return np.array([_people_score(own, people_of(i)) for i in rows], dtype=np.float64)
+
+    def _scores(self, entry: Entry, sigs: np.ndarray, vecs: np.ndarray, people: np.ndarray) -> np.ndarray:
+        """Pair scores of `entry` with k others (their signatures, vectors, people scores) in one pass."""
         text = (sigs == entry.signature).mean(axis=1)
         if entry.vector is not None:
             own_t = entry.vector["term"]
@@ -399,19 +369,18 @@ class StoryClusterer:
             weights /= np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-9)
             at = np.minimum(np.searchsorted(own_t, vecs["term"]), len(own_t) - 1)
             text = np.maximum(text, (weights * own_w[at] * (own_t[at] == vecs["term"])).sum(axis=1))
-        own = frozenset(entry.people)
-        return text + self.people_weight * np.array([_people_score(own, p) for p in people])
+        return text + self.people_weight * people
 
     def _best_story(self, entry: Entry) -> str | None:
         cands = self._candidates(entry)
         if not cands:
             return None
         rows = np.array(cands)
-        scores = self._scores(entry, self._sigs[rows], self._vecs[rows], [self._people[i] for i in cands])
+        scores = self._scores(entry, self._sigs.view()[rows], self._vecs.view()[rows],
+                              self._people_scores(entry, cands))
         known = dict(zip(cands, scores.tolist()))
-        best: dict[str, float] = {}
-        for i, score in known.items():
-            story = self._story[i]
+        best: dict[int, float] = {}  # story number -> its best pair
+        for (i, score), story in zip(known.items(), self._story.view()[rows].tolist()):
             best[story] = max(best.get(story, -1.0), score)
         # Only stories with one pair near the bar are worth checking member by member.
         near = sorted((s for s in best if best[s] >= self.threshold * _NEAR), key=best.__getitem__, reverse=True)
@@ -423,9 +392,10 @@ class StoryClusterer:
         if not entry.people:
             return np.ones(len(rows), dtype=bool)
         own = _Cast.of(frozenset(entry.people))
-        return np.array([not self._people[i] or own.shares(_Cast.of(self._people[i])) for i in rows], dtype=bool)
+        people = [self._people_of(i) for i in rows]
+        return np.array([not p or own.shares(_Cast.of(p)) for p in people], dtype=bool)
 
-    def _agreed(self, entry: Entry, stories: list[str], known: dict[int, float]) -> str | None:
+    def _agreed(self, entry: Entry, stories: list[int], known: dict[int, float]) -> str | None:
         """The story the article agrees with best. A member agrees when it scores `threshold` or more and
         its people agree; the claim (the first article) must agree, and at least half of the members
         compared (the claim and the latest ones), and the best mean score wins. `known`: rows already
@@ -441,20 +411,25 @@ class StoryClusterer:
         # Most sampled members were candidates already: score only the rest.
         missing = list(dict.fromkeys(i for i in rows if i not in known))
         if missing:
-            fresh = self._scores(entry, self._sigs[missing], self._vecs[missing], [self._people[i] for i in missing])
+            fresh = self._scores(entry, self._sigs.view()[missing], self._vecs.view()[missing],
+                                 self._people_scores(entry, missing))
             known = {**known, **dict(zip(missing, fresh.tolist()))}
         scores = np.array([known[i] for i in rows])
         agree = (scores >= self.threshold) & self._people_agree(entry, rows)
-        ranked: list[tuple[float, int, str]] = []
+        ranked: list[tuple[float, int, int]] = []
         at = 0
         for story, sample in zip(stories, samples):
             got, ok = scores[at: at + len(sample)], agree[at: at + len(sample)]
             at += len(sample)
             if ok[0] and 2 * int(ok.sum()) >= len(ok):
                 ranked.append((float(got.mean()), -sample[0], story))
-        return max(ranked)[2] if ranked else None
+        return self._story_ids[max(ranked)[2]] if ranked else None
 
-    def _sample(self, story: str) -> list[int]:
+    def _sample(self, story: int) -> list[int]:
         """The members an article is compared with: the claim (first member) and the latest others."""
-        members = self._members[story]
-        return members[:1] + members[max(1, len(members) - _SAMPLE + 1):]
+        prev = self._prev_member
+        others, i = [], int(self._last.view()[story])
+        for _ in range(min(int(self._size.view()[story]) - 1, _SAMPLE - 1)):
+            others.append(i)
+            i = prev[i]
+        return [int(self._first.view()[story]), *others[::-1]]

@@ -48,6 +48,17 @@ _LOWER_WORD = re.compile(r"\b[a-z][a-z'\-]*")
 _WORDS = re.compile(r"[A-Za-z][\w'\-]*")
 # A token: an abbreviation with its dot ("Mr.", "J."), else a word.
 _TOKEN = re.compile(r"(?:Mr|Mrs|Ms|Dr|Jr|Sr|St|MR|MRS|MS|DR|JR|SR)\.|[A-Z]\.(?=[ \t]+[A-Z])|[A-Za-z][\w'\-]*")
+# The tokens of `_TOKEN` a run of capitalised words is made of: those opening in upper case, and
+# particles ("de", "van") joined to one. Lower-case words matter only as gaps between them, and the gap
+# text shows them, so they are not visited one by one: `_CAPS` (a character class first, which the regex
+# engine scans for quickly) finds the capitalised words; one is a `_TOKEN` token unless it starts inside
+# a word (`_inside`: "McDonald", "O'Brien"), and takes the dot `_TOKEN` gives abbreviations and initials.
+_CAPS = re.compile(r"[A-Z][\w'\-]*")
+_ABBREVIATIONS = frozenset("Mr Mrs Ms Dr Jr Sr St MR MRS MS DR JR SR".split())
+_INITIAL_NEXT = re.compile(r"[ \t]+[A-Z]")
+_PARTICLE_AT = re.compile(r"(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + r")(?![\w'\-])")
+_WORD_CHAR = re.compile(r"[\w'\-]")
+_ASCII_LETTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _POSSESSIVE = re.compile(r"'s?$")
 _QUOTED = re.compile(r'"([^"\n]{1,80})"')
 # A byline or photo credit names the writer or photographer, not someone in the story.
@@ -58,6 +69,12 @@ _ABBREV = re.compile(r"(?:\b[A-Z]|\bMrs?|\bMs|\bDr|\bSt|\bJr|\bSr)$")
 # "the Pistons", "on Fox": a team, show or network, not a person's surname standing alone.
 _DETERMINED = re.compile(r"\b(?:the|a|an|of|in|at|on|for|from|by|with|to|into|via|The|A|An)[ \t]+$")
 _AGE = re.compile(r",[ \t]*\d{1,3}[ \t]*,")
+_ROLE_BEFORE = re.compile(r"([A-Za-z\-]+),?[ \t]+$")
+_JOIN = (" ", "\t")
+# Outlets by first word: a name is checked against the few starting like it, not all of them.
+_OUTLETS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _o in OUTLETS:
+    _OUTLETS_BY_FIRST.setdefault(_o[0] if _o else "", []).append(_o)
 
 FULL, SINGLE, TITLED = "full", "single", "titled"
 
@@ -106,6 +123,7 @@ class _Known:
     surnames: frozenset[str] = frozenset()
     parts: frozenset[str] = frozenset()
     prose_firsts: frozenset[str] = frozenset()  # first words of the names found outside headlines
+    by_first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # `fulls` by first word, in order
 
 
 @dataclass
@@ -146,7 +164,8 @@ def _starts_sentence(text: str, offset: int) -> bool:
 
 def _cue(text: str, start: int, end: int) -> bool:
     """A role word just before ("her husband Dex") or an age just after ("Dex, 41,")."""
-    before = re.search(r"([A-Za-z\-]+),?[ \t]+$", text[max(0, start - 30):start])
+    # pos/endpos read the 30 characters before like a slice of them would, without copying them.
+    before = _ROLE_BEFORE.search(text, max(0, start - 30), start)
     return bool(before and before.group(1).lower() in ROLES) or bool(_AGE.match(text, end))
 
 
@@ -155,6 +174,17 @@ def _word(raw: str, pos: int, caps_line: bool) -> _Word:
     poss = low.endswith(("'s", "'"))
     key = _POSSESSIVE.sub("", low).strip("'-")
     return _Word(key, pos, poss, not caps_line and len(raw) >= 3 and raw.isupper())
+
+
+def _inside(text: str, start: int, at: int) -> bool:
+    """Whether `at` is inside a `_TOKEN` token: the word characters just before it hold a letter that
+    opened one (digits, apostrophes and hyphens alone open none)."""
+    j = at - 1
+    while j >= start and _WORD_CHAR.match(text, j):
+        if text[j] in _ASCII_LETTER:
+            return True
+        j -= 1
+    return False
 
 
 def _line_runs(text: str, start: int, end: int, titles: list[tuple[int, int]]) -> list[_Run]:
@@ -169,23 +199,28 @@ def _line_runs(text: str, start: int, end: int, titles: list[tuple[int, int]]) -
         if current:
             a, b = current[0][1], current[-1][2]
             byline = current[0][0].lower() in _CREDIT_WORDS and not text[start:a].strip()
-            skip = byline or any(x <= a < y for x, y in titles) or _CREDIT.match(text[start:a])
+            skip = byline or any(x <= a < y for x, y in titles) or _CREDIT.match(text, start, a)
             if not skip:
                 words = [_word(raw, p, caps) for raw, p, _ in current]
                 runs.append(_Run(words, headline, _starts_sentence(text, a), _cue(text, a, b)))
         current.clear()
 
-    for m in _TOKEN.finditer(text, start, end):
-        raw, a = m.group(), m.start()
-        joined = bool(current) and text[current[-1][2]:a] in (" ", "\t")
-        if not joined:
+    for m in _CAPS.finditer(text, start, end):
+        raw, a, b = m.group(), m.start(), m.end()
+        if a > start and _WORD_CHAR.match(text, a - 1) and _inside(text, start, a):
+            continue
+        if b < end and text[b] == "." and (raw in _ABBREVIATIONS or (
+                len(raw) == 1 and _INITIAL_NEXT.match(text, b + 1, end))):
+            raw, b = raw + ".", b + 1  # "Mr.", "J." before a capital: `_TOKEN` keeps the dot
+        if current and text[current[-1][2]:a] not in _JOIN:
+            close()  # anything but one space or tab between: a new run
+        current.append((raw, a, b))
+        if "'" in raw[-2:] and _POSSESSIVE.search(raw):
             close()
-        if raw[0].isupper() or (current and raw in PARTICLES):
-            current.append((raw, a, m.end()))
-            if _POSSESSIVE.search(raw) and "'" in raw[-2:]:
-                close()
-        else:
-            close()
+            continue
+        while b < end and text[b] in _JOIN and (p := _PARTICLE_AT.match(text, b + 1, end)):
+            b = p.end()  # "Portia de Rossi": a particle joined to the run continues it
+            current.append((p.group(), p.start(), b))
     close()
     return runs
 
@@ -295,7 +330,7 @@ def _headline_span(words: list[_Word], i: int, t: _Text) -> int:
 
 def _known_at(words: list[_Word], i: int, known: _Known) -> tuple[str, ...] | None:
     """A full name the text names elsewhere, starting at `i` (the longest)."""
-    for full in known.fulls:
+    for full in known.by_first.get(words[i].key, ()):
         part = words[i:i + len(full)]
         if len(part) == len(full) and tuple(w.key for w in part) == full \
                 and not any(w.poss for w in part[:-1]):
@@ -397,15 +432,20 @@ def _segment(run: _Run, t: _Text, known: _Known) -> list[_Mention]:
 
 def _outlet(name: tuple[str, ...]) -> bool:
     """An outlet or brand named like a person ("Marie Claire", "Louis Vuitton Cruise")."""
-    return any(name[:len(o)] == o for o in OUTLETS)
+    if not name:
+        return () in OUTLETS
+    return any(name[:len(o)] == o for o in _OUTLETS_BY_FIRST.get(name[0], ()))
 
 
 def _known_from(mentions: list[_Mention]) -> _Known:
     fulls = {m.words for m in mentions if m.kind == FULL and not _outlet(m.words)}
-    return _Known(sorted(fulls, key=len, reverse=True),
-                  frozenset(f[-1] for f in fulls if f[0] not in ROYAL),
+    ordered = sorted(fulls, key=len, reverse=True)
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for full in ordered:
+        by_first.setdefault(full[0] if full else "", []).append(full)
+    return _Known(ordered, frozenset(f[-1] for f in fulls if f[0] not in ROYAL),
                   frozenset(w for f in fulls for w in f),
-                  frozenset(m.words[0] for m in mentions if m.kind == FULL and not m.headline))
+                  frozenset(m.words[0] for m in mentions if m.kind == FULL and not m.headline), by_first)
 
 
 def _canonical(names: dict[tuple[str, ...], int], firsts: frozenset[str]) -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -455,7 +495,9 @@ def find_people(text: str) -> list[str]:
         if m.kind == FULL and not _outlet(m.words):
             counts[m.words] = counts.get(m.words, 0) + 1
     canon = _canonical(counts, t.firsts)
-    fulls = sorted(set(canon.values()), key=lambda n: -counts.get(n, 0))
+    # Ties keep `_canonical`'s order, not a set's: a set's order changes with the process's string hash
+    # seed, and so did the order of people found (and which name a lone word stood for).
+    fulls = sorted(dict.fromkeys(canon.values()), key=lambda n: -counts.get(n, 0))
     first: dict[str, int] = {}
     for m in mentions:
         hit = canon.get(m.words) if m.kind == FULL else _resolve(m, fulls, t)

@@ -13,18 +13,17 @@ import ast
 import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 from numpy.lib import format as npy_format
 
-from truthmeter.features.outlet import outlet_key
 from truthmeter.store.base import Store, StoryLink, StoryMemberRow, StoryUpdate, content_hash
 from truthmeter.stories.cluster import Entry, StoryClusterer
-from truthmeter.stories.evidence import Evidence, find_evidence
+from truthmeter.stories.evidence import Evidence
 from truthmeter.stories.outlets import TrackRecords
-from truthmeter.stories.claims import claim_sentence
-from truthmeter.stories.verdict import Member, StoryVerdict, fact_check_of, is_debunk, rate_story
+from truthmeter.stories.prepare import Prepared, prepare
+from truthmeter.stories.verdict import Member, StoryVerdict, rate_story
 from truthmeter.types import ClaimBasis, RatedArticle, Story
 
 __all__ = ["StoryService", "PlanReport", "encode_array", "decode_array", "entry_of"]
@@ -114,14 +113,17 @@ class StoryService:
             self._verdicts.pop(story_id, None)
         return len(touched)
 
-    def batch_planner(self, items: Sequence[RatedArticle]) -> Callable[[], StoryUpdate]:
+    def batch_planner(self, items: Sequence[RatedArticle], prepared: Mapping[str, Prepared] | None = None
+                      ) -> Callable[[], StoryUpdate]:
         """The story step of a batch, for `Store.add` to run under its write lock: catch up with other
-        writers, then place the articles not stored yet."""
-        return lambda: self._locked_plan(lambda: self.new_items(items))
+        writers, then place the articles not stored yet. `prepared`: their story facts computed
+        beforehand (prepare.py, by content hash); any article missing there is prepared here."""
+        return lambda: self._locked_plan(lambda: self.new_items(items), prepared)
 
-    def _locked_plan(self, items: Callable[[], Sequence[tuple[str, RatedArticle]]]) -> StoryUpdate:
+    def _locked_plan(self, items: Callable[[], Sequence[tuple[str, RatedArticle]]],
+                     prepared: Mapping[str, Prepared] | None = None) -> StoryUpdate:
         self.catch_up()
-        return self.plan(items())
+        return self.plan(items(), prepared)
 
     def new_items(self, items: Sequence[RatedArticle]) -> list[tuple[str, RatedArticle]]:
         """The items not stored yet, each content once, in order, with their content hashes."""
@@ -134,15 +136,17 @@ class StoryService:
                 out.append((digest, item))
         return out
 
-    def plan(self, items: Sequence[tuple[str, RatedArticle]]) -> StoryUpdate:
-        """Place these (new) articles in stories and re-rate every story they touched."""
+    def plan(self, items: Sequence[tuple[str, RatedArticle]], prepared: Mapping[str, Prepared] | None = None
+             ) -> StoryUpdate:
+        """Place these (new) articles in stories and re-rate every story they touched; `prepared` as in
+        `batch_planner`."""
         fresh: dict[str, list[_Fresh]] = {}
         opened: set[str] = set()
         for digest, item in items:
-            entry, is_new = self.clusterer.assign(digest, item.article)
+            entry, is_new, facts = self._assign(digest, item, prepared.get(digest) if prepared else None)
             if is_new:
                 opened.add(entry.story_id)
-            fresh.setdefault(entry.story_id, []).append(_place(digest, item, entry, self._next))
+            fresh.setdefault(entry.story_id, []).append(_place(digest, item, entry, facts, self._next))
             self._next += 1
         if not fresh:
             return StoryUpdate()
@@ -167,6 +171,17 @@ class StoryService:
         self.report.updated_stories += len(fresh) - len(opened)
         return StoryUpdate(stories=tuple(stories), links=tuple(links), stances=tuple(stances),
                            fact_checks=tuple(checks))
+
+    def _assign(self, digest: str, item: RatedArticle, facts: Prepared | None) -> tuple[Entry, bool, Prepared]:
+        """The article's entry in its story, whether the story is new, and its story facts."""
+        c = self.clusterer
+        if getattr(type(c), "assign", None) is not StoryClusterer.assign:  # another clusterer: its own entries
+            entry, is_new = c.assign(digest, item.article)
+            return entry, is_new, prepare(digest, item.article, entry=entry)
+        if facts is None or len(facts.entry.signature) != c.num_perm:
+            facts = prepare(digest, item.article, c.num_perm)
+        entry, is_new = c.add(facts.entry)
+        return entry, is_new, facts
 
     def _load(self, story_ids: list[str]) -> None:
         """Read the stored members of stories not cached yet; drop the cache when it grows too big."""
@@ -196,22 +211,16 @@ class StoryService:
             done += placed[0]
 
 
-def _place(digest: str, item: RatedArticle, entry: Entry, order: int) -> _Fresh:
+def _place(digest: str, item: RatedArticle, entry: Entry, facts: Prepared, order: int) -> _Fresh:
     a, r = item.article, item.rating
-    evidence = find_evidence(a)
     date = entry.date or a.date
-    check = fact_check_of(a, digest, evidence)
-    # The claim is read here, while the body is at hand: the store keeps the sentence, not the body's view.
-    claim, basis = claim_sentence(a.title, a.body, entry.people,
-                                  debunk=is_debunk(check, bool(evidence.strong_denials())))
-    member = Member(content_hash=digest, article_id=a.id, title=a.title, outlet=a.outlet, outlet_key=outlet_key(a),
+    member = Member(content_hash=digest, article_id=a.id, title=a.title, outlet=a.outlet, outlet_key=facts.outlet_key,
                     date=date, order=order, p_true=float(r.p_true), truth_rating=r.truth_rating,
-                    people=tuple(entry.people), evidence=evidence, fact_check=check, claim=claim, claim_basis=basis)
+                    people=tuple(entry.people), evidence=facts.evidence, fact_check=facts.fact_check,
+                    claim=facts.claim, claim_basis=facts.claim_basis, topic=facts.words)
     link = StoryLink(content_hash=digest, story_id=entry.story_id, stance="", people=tuple(entry.people), date=date,
-                     signature=encode_array(entry.signature),
-                     vector=None if entry.vector is None else encode_array(entry.vector),
-                     outlet_key=member.outlet_key, evidence_json=evidence.to_json(), claim=claim,
-                     claim_basis=basis.value)
+                     signature=facts.signature, vector=facts.vector, outlet_key=facts.outlet_key,
+                     evidence_json=facts.evidence_json, claim=facts.claim, claim_basis=facts.claim_basis.value)
     return _Fresh(member, link)
 
 

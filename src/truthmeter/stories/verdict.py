@@ -52,12 +52,13 @@ class Member:
     fact_check: FactCheck | None = None
     claim: str | None = None  # its claim sentence, read with its body at ingest (None: stored before)
     claim_basis: ClaimBasis = ClaimBasis.HEADLINE
+    topic: frozenset[str] | None = None  # `words` when read beforehand (prepare.py, in a worker process)
 
     # Computed once each: a story is re-rated every time it grows.
     @cached_property
     def words(self) -> frozenset[str]:
         """Headline topic words and people."""
-        return content_words(self.title, self.people)
+        return self.topic if self.topic is not None else content_words(self.title, self.people)
 
     @cached_property
     def denies(self) -> bool:
@@ -159,7 +160,7 @@ def rate_story(members: Sequence[Member], records: TrackRecords, previous: Story
     key = claim.content_hash if claim else None
     statement = story_claim(members)
     known = previous.stances if previous and previous.claim == key and previous.title == title else {}
-    topic = content_words(title, claim.people if claim else ())
+    topic = claim.words if claim else content_words(title, ())  # the claim's words: its title, its people
     stances = {m.content_hash: known.get(m.content_hash) or stance_of(
         m.evidence, m.fact_check.rating if m.fact_check else None, is_claim=m is claim, words=m.words, topic=topic)
         for m in members}
