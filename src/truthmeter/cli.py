@@ -153,7 +153,7 @@ def _print_rated(stream: Iterable[RatedArticle | Rendered | ParseError], fmt: st
     return failed
 
 
-def _in_stories(items: Iterable[RatedArticle | ParseError], progress: Progress
+def _in_stories(items: Iterable[RatedArticle | ParseError], progress: Progress, workers: int
                 ) -> Iterator[RatedArticle | ParseError]:
     """pipeline.in_stories, the progress line following it: reading and rating (items counted as they go
     in), then, once all input is read, the rated articles coming out in their stories."""
@@ -166,7 +166,7 @@ def _in_stories(items: Iterable[RatedArticle | ParseError], progress: Progress
             yield item
         progress.phase("grouping into stories", rated)
 
-    for item in pipeline.in_stories(counted()):
+    for item in pipeline.in_stories(counted(), workers=workers):
         if isinstance(item, RatedArticle):
             progress.step()
         yield item
@@ -233,7 +233,7 @@ def rate(ctx: click.Context, paths: tuple[str, ...], fmt: str, model_dir: str | 
         if grouped:
             stream = pipeline.rate_stream(pipeline.read(paths, text_field=text_field), model, workers=workers,
                                           signals=n_signals)
-            failed = _print_rated(_in_stories(stream, progress), fmt, progress)
+            failed = _print_rated(_in_stories(stream, progress, workers), fmt, progress)
         else:  # the workers read, rate and render; this process writes their bytes in order
             encoding, errors = stream_encoding(sys.stdout)
             rendered = rate_files(paths, writer_for(fmt, io.StringIO()), model, workers=workers, signals=n_signals,
