@@ -13,18 +13,18 @@ the rated articles themselves, so it keeps `pipeline.rate_stream`.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain
 from typing import Callable, Iterable, Iterator, Union
 
 from truthmeter import settings
+from truthmeter._ordered import Pending, Ready, can_fork, in_order, two_or_more
 from truthmeter.errors import ParseError
 from truthmeter.ingest import guarded, plan_items
 from truthmeter.ingest.ranges import LineRange, read_range
 from truthmeter.model import TruthModel
 from truthmeter.parse import parse_each
-from truthmeter.pipeline import _can_fork, load_model, rate
+from truthmeter.pipeline import load_model, rate
 from truthmeter.publish.formats import Writer
 from truthmeter.types import Article, RawDocument
 
@@ -128,40 +128,21 @@ def _checked(done: Iterator[tuple[_Task, _Result]]) -> Iterator[Rendered | Parse
                 yield ParseError(task.path, None, "empty file")
 
 
-class _Ready:
-    """A result worked out in this process, held in the window beside the workers' ones."""
-
-    def __init__(self, result: _Result) -> None:
-        self.result = result
-
-    def get(self) -> _Result:
-        return self.result
-
-
 def _ordered(tasks: Iterator[_Task], job: _Job, workers: int) -> Iterator[tuple[_Task, _Result]]:
-    head = list(islice(tasks, 2))
-    tasks = chain(head, tasks)
-    if workers <= 1 or len(head) < 2 or not _can_fork():  # one task: forking would cost more than it saves
+    several, tasks = two_or_more(tasks)
+    if workers <= 1 or not several or not can_fork():  # one task: forking would cost more than it saves
         for task in tasks:
             yield task, _run(task, job)
         return
     import multiprocessing as mp  # imported here only: rating a few articles in-process starts faster
 
-    # Forked: workers share the loaded model. At most two tasks per worker are in flight (memory stays
-    # flat however large the input), and they come back in input order.
-    window: deque[tuple[_Task, _Ready]] = deque()  # (AsyncResult has the same `get`)
     with mp.get_context("fork").Pool(workers, initializer=_init, initargs=(job,)) as pool:
-        for task in tasks:
+        def submit(task: _Task) -> Pending[_Result]:
             if isinstance(task, list) and all(isinstance(x, ParseError) for x in task):
-                window.append((task, _Ready(list(task))))  # errors only: nothing to rate
-            else:
-                window.append((task, pool.apply_async(_work, (task,))))  # type: ignore[arg-type]
-            if len(window) >= 2 * workers:
-                done, result = window.popleft()
-                yield done, result.get()
-        while window:
-            done, result = window.popleft()
-            yield done, result.get()
+                return Ready(list(task))  # errors only: nothing to rate
+            return pool.apply_async(_work, (task,))  # type: ignore[arg-type]
+
+        yield from in_order(tasks, submit, 2 * workers)
 
 
 def _init(job: _Job) -> None:

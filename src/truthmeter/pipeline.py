@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections import deque
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from truthmeter import settings
+from truthmeter._ordered import can_fork, in_order, two_or_more
 from truthmeter.errors import ParseError
 from truthmeter.features import make_doc
 from truthmeter.ingest import read_items
@@ -19,13 +19,11 @@ import numpy as np
 from truthmeter.errors import DataError
 from truthmeter.model import DEFAULT_MODEL_DIR, Metrics, TruthModel, metrics
 from truthmeter.reasons import explain_batch, fact_check_reason, gate_reasons
-from truthmeter.parse import parse
+from truthmeter.parse import parse, parse_each
 from truthmeter.rating import fact_check_rating, make_rating
 from truthmeter.types import (Article, FactCheck, Origin, RatedArticle, RawDocument, Stance, Story, StoryContext,
                               content_hash)
 
-if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
 
 T = TypeVar("T")
 
@@ -38,14 +36,7 @@ def read(paths: str | os.PathLike | Iterable[str | os.PathLike], *, text_field: 
     """Articles from files, folders, '-' or URLs, in order; a bad item yields its ParseError."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    for item in read_items([str(p) for p in paths], text_field=text_field):
-        if isinstance(item, ParseError):
-            yield item
-            continue
-        try:
-            yield parse(item)
-        except ParseError as e:
-            yield e
+    yield from parse_each(read_items([str(p) for p in paths], text_field=text_field))
 
 
 def submitted(*, text: str | None = None, title: str | None = None, url: str | None = None,
@@ -161,37 +152,19 @@ def _worker_rate(articles: list[Article], reasons: bool = True, signals: int = 5
     return rate(articles, _WORKER_MODEL, reasons=reasons, signals=signals)
 
 
-def _can_fork() -> bool:
-    import multiprocessing as mp
-
-    return "fork" in mp.get_all_start_methods()
-
-
 def _rated_chunks(chunks: Iterator[list[Article | ParseError]], model: TruthModel, workers: int,
                   reasons: bool = True, signals: int = 5
                   ) -> Iterator[tuple[list[Article | ParseError], list[RatedArticle]]]:
-    head = list(islice(chunks, 2))
-    chunks = chain(head, chunks)
-    # One batch is rated in-process: forking would cost more than it saves.
-    if workers <= 1 or len(head) < 2 or not _can_fork():
+    several, chunks = two_or_more(chunks)
+    if workers <= 1 or not several or not can_fork():
         for chunk in chunks:
             yield chunk, rate(_articles(chunk), model, reasons=reasons, signals=signals)
         return
-    # Fork, so workers share the loaded model instead of unpickling it. At most two batches per worker
-    # are in flight (Pool.imap would pull the whole input ahead of the workers: memory growing with it),
-    # and they come back in input order.
     import multiprocessing as mp  # imported here only: rating a few articles in-process starts faster
 
-    window: deque[tuple[list[Article | ParseError], AsyncResult[list[RatedArticle]]]] = deque()
     with mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
-        for chunk in chunks:
-            window.append((chunk, pool.apply_async(_worker_rate, (_articles(chunk), reasons, signals))))
-            if len(window) >= 2 * workers:
-                done, result = window.popleft()
-                yield done, result.get()
-        while window:
-            done, result = window.popleft()
-            yield done, result.get()
+        yield from in_order(chunks, lambda c: pool.apply_async(_worker_rate, (_articles(c), reasons, signals)),
+                            2 * workers)
 
 
 def in_stories(items: Iterable[RatedArticle | ParseError], *, workers: int | None = None

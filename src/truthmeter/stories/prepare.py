@@ -12,11 +12,10 @@ handed.
 from __future__ import annotations
 
 import os
-from collections import deque
 from dataclasses import dataclass
-from itertools import chain, islice
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
+from truthmeter._ordered import can_fork, in_order, two_or_more
 from truthmeter.features.outlet import outlet_key
 from truthmeter.stories.claims import claim_sentence
 from truthmeter.stories.cluster import NUM_PERM, Entry, entry_for
@@ -24,8 +23,6 @@ from truthmeter.stories.evidence import Evidence, content_words, find_evidence
 from truthmeter.stories.verdict import fact_check_of, is_debunk
 from truthmeter.types import Article, ClaimBasis, FactCheck, RatedArticle, content_hash
 
-if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
 
 __all__ = ["Prepared", "prepare", "prepare_batch", "prepared_chunks", "rated_articles", "default_workers"]
 
@@ -81,34 +78,18 @@ def default_workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def _can_fork() -> bool:
-    import multiprocessing as mp
-
-    return "fork" in mp.get_all_start_methods()
-
-
 def prepared_chunks(chunks: Iterator[list[T]], articles: Callable[[list[T]], list[Article]], workers: int,
                     num_perm: int = NUM_PERM) -> Iterator[tuple[list[T], dict[str, Prepared] | None]]:
     """Each chunk with the prepared facts of its articles (by content hash), computed `workers` batches
     at a time in forked processes, in input order; None (compute inline) with one worker or one chunk,
     where forking costs more than it saves."""
-    head = list(islice(chunks, 2))
-    chunks = chain(head, chunks)
-    if workers <= 1 or len(head) < 2 or not _can_fork():
+    several, chunks = two_or_more(chunks)
+    if workers <= 1 or not several or not can_fork():
         yield from ((chunk, None) for chunk in chunks)
         return
     import multiprocessing as mp  # only when forking: a small input starts faster without it
 
-    # At most two batches per worker in flight: the input is not pulled far ahead of the workers.
-    window: deque[tuple[list[T], AsyncResult[list[Prepared]]]] = deque()
     with mp.get_context("fork").Pool(workers) as pool:
-        for chunk in chunks:
-            window.append((chunk, pool.apply_async(prepare_batch, (articles(chunk), num_perm))))
-            if len(window) >= 2 * workers:
-                yield _done(*window.popleft())
-        while window:
-            yield _done(*window.popleft())
-
-
-def _done(chunk: list[T], result: "AsyncResult[list[Prepared]]") -> tuple[list[T], dict[str, Prepared]]:
-    return chunk, {p.entry.key: p for p in result.get()}
+        for chunk, result in in_order(chunks, lambda c: pool.apply_async(prepare_batch, (articles(c), num_perm)),
+                                      2 * workers):
+            yield chunk, {p.entry.key: p for p in result}
