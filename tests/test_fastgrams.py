@@ -124,3 +124,19 @@ def test_cli_bytes_on_val_are_the_same_without_the_compiled_part(tmp_path: Path)
     assert outs[0] == outs[1]
     assert len(outs[0].splitlines()) == sum(1 for _ in VAL.open(encoding="utf-8"))
     assert any(json.loads(line)["reasons"] for line in outs[0].splitlines())  # the default: explained
+
+
+def test_threads_rating_at_once_get_what_one_gets(articles: list[Article]) -> None:
+    """The compiled part keeps buffers between calls; the web app rates in threads."""
+    import threading
+
+    model = load_model()
+    want = truthmeter.rate(articles, model)
+    got: dict[int, list] = {}
+    threads = [threading.Thread(target=lambda i=i: got.__setitem__(i, truthmeter.rate(articles, model)))
+               for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(got) == 4 and all(g == want for g in got.values())

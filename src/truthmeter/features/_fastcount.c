@@ -158,22 +158,36 @@ static int passes_for(int64_t n_features) {
 }
 
 /* Buffers kept between calls: a batch's ~1.3M occurrences would otherwise land in fresh memory (page
- * faults) regrown by copying on every call; freed after a call that needed more than KEEP_ENTRIES. */
+ * faults) regrown by copying on every call; freed after a call that needed more than KEEP_ENTRIES. A call
+ * made while they are in use (another thread, let in when an allocation ran a finalizer) gets buffers of
+ * its own for the call. */
 #define KEEP_ENTRIES (1 << 22)
 typedef struct { work_t w; sorter_t t; ivec idx, cnt, inv; } space_t;
 static space_t space;
+static int space_busy;
 
 static space_t *space_take(int64_t n_features) {
-    space.w.cols.n = space.w.sizes.n = space.idx.n = space.cnt.n = space.inv.n = 0;
-    space.t.passes = passes_for(n_features);
-    return &space;
+    space_t *sp = &space;
+    if (space_busy) {
+        if ((sp = PyMem_Calloc(1, sizeof *sp)) == NULL) { PyErr_NoMemory(); return NULL; }
+    } else {
+        space_busy = 1;
+    }
+    sp->w.cols.n = sp->w.sizes.n = sp->idx.n = sp->cnt.n = sp->inv.n = 0;
+    sp->t.passes = passes_for(n_features);
+    return sp;
 }
 
-static void space_release(void) {
-    if (space.w.cols.cap <= KEEP_ENTRIES && space.inv.cap <= KEEP_ENTRIES) return;
-    work_free(&space.w); sorter_free(&space.t);
-    PyMem_Free(space.idx.v); PyMem_Free(space.cnt.v); PyMem_Free(space.inv.v);
-    memset(&space, 0, sizeof space);
+static void space_release(space_t *sp) {
+    if (sp == NULL) return;
+    int shared = sp == &space;
+    if (!shared || sp->w.cols.cap > KEEP_ENTRIES || sp->inv.cap > KEEP_ENTRIES) {
+        work_free(&sp->w); sorter_free(&sp->t);
+        PyMem_Free(sp->idx.v); PyMem_Free(sp->cnt.v); PyMem_Free(sp->inv.v);
+        memset(sp, 0, sizeof *sp);
+    }
+    if (shared) space_busy = 0;
+    else PyMem_Free(sp);
 }
 
 static int parse_shape(PyObject *args, PyObject **docs, shape_t *sh) {
@@ -197,6 +211,8 @@ PyObject *fg_counts(PyObject *self, PyObject *args) {
     Py_ssize_t nd = PySequence_Fast_GET_SIZE(seq);
     space_t *sp = space_take(sh.word_n + sh.char_n);
     int64_t *indptr = PyMem_Malloc(sizeof(int64_t) * (size_t)(nd + 1));
+    PyObject *parts[3] = {NULL, NULL, NULL};
+    if (!sp) goto done;
     if (!indptr) { PyErr_NoMemory(); goto done; }
     indptr[0] = 0;
     for (Py_ssize_t d = 0; d < nd; d++) {
@@ -206,10 +222,15 @@ PyObject *fg_counts(PyObject *self, PyObject *args) {
             || emit_runs(&sp->t, sp->w.cols.n, &sp->idx, &sp->cnt, NULL, 0) < 0) goto done;
         indptr[d + 1] = sp->idx.n;
     }
-    out = Py_BuildValue("(NNN)", as_bytearray(indptr, 8 * (nd + 1)), as_bytearray(sp->idx.v, 4 * sp->idx.n),
-                        as_bytearray(sp->cnt.v, 4 * sp->cnt.n));
+    /* Copied out and the buffers handed back before building the tuple, the one allocation here that can
+     * run a collection (and so other threads). */
+    parts[0] = as_bytearray(indptr, 8 * (nd + 1));
+    parts[1] = as_bytearray(sp->idx.v, 4 * sp->idx.n);
+    parts[2] = as_bytearray(sp->cnt.v, 4 * sp->cnt.n);
 done:
-    PyMem_Free(indptr); space_release();
+    PyMem_Free(indptr); space_release(sp);
+    if (parts[0] && parts[1] && parts[2]) out = PyTuple_Pack(3, parts[0], parts[1], parts[2]);
+    for (int i = 0; i < 3; i++) Py_XDECREF(parts[i]);
     Py_DECREF(seq);
     return out;
 }
@@ -312,10 +333,12 @@ PyObject *fg_grams(PyObject *self, PyObject *args) {
         return NULL;
     Py_ssize_t nd = PySequence_Fast_GET_SIZE(seq), n_gids = 0;
     space_t *sp = space_take(sh.word_n + sh.char_n);
-    ivec *cols = &sp->w.cols;
     int64_t *indptr = PyMem_Malloc(sizeof(int64_t) * (size_t)(nd + 1));
     ids_t ids = {0};
     bbuf gids = {0};
+    PyObject *parts[7] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    if (!sp) goto done;
+    ivec *cols = &sp->w.cols;
     if (!indptr) { PyErr_NoMemory(); goto done; }
     indptr[0] = 0;
     for (Py_ssize_t d = 0; d < nd; d++) {
@@ -328,12 +351,19 @@ PyObject *fg_grams(PyObject *self, PyObject *args) {
             || emit_runs(&sp->t, cols->n - from, &sp->idx, &sp->cnt, sp->inv.v, from) < 0) goto done;
         indptr[d + 1] = sp->idx.n;
     }
-    out = Py_BuildValue("(NNNNNNN)", as_bytearray(cols->v, 4 * cols->n), as_bytearray(sp->w.sizes.v, 4 * sp->w.sizes.n),
-                        as_bytearray(gids.v, 8 * n_gids), as_bytearray(indptr, 8 * (nd + 1)),
-                        as_bytearray(sp->idx.v, 4 * sp->idx.n), as_bytearray(sp->cnt.v, 4 * sp->cnt.n),
-                        as_bytearray(sp->inv.v, 4 * sp->inv.n));
+    parts[0] = as_bytearray(cols->v, 4 * cols->n);  /* copied out before the tuple, as in counts */
+    parts[1] = as_bytearray(sp->w.sizes.v, 4 * sp->w.sizes.n);
+    parts[2] = as_bytearray(gids.v, 8 * n_gids);
+    parts[3] = as_bytearray(indptr, 8 * (nd + 1));
+    parts[4] = as_bytearray(sp->idx.v, 4 * sp->idx.n);
+    parts[5] = as_bytearray(sp->cnt.v, 4 * sp->cnt.n);
+    parts[6] = as_bytearray(sp->inv.v, 4 * sp->inv.n);
 done:
-    PyMem_Free(indptr); PyMem_Free(ids.w); PyMem_Free(ids.p); PyMem_Free(gids.v); space_release();
+    PyMem_Free(indptr); PyMem_Free(ids.w); PyMem_Free(ids.p); PyMem_Free(gids.v); space_release(sp);
+    int whole = 1;
+    for (int i = 0; i < 7; i++) whole &= parts[i] != NULL;
+    if (whole) out = PyTuple_Pack(7, parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]);
+    for (int i = 0; i < 7; i++) Py_XDECREF(parts[i]);
     Py_DECREF(seq);
     return out;
 }
