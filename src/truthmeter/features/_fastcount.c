@@ -236,7 +236,7 @@ done:
 }
 
 /* Each owner's id among the batch's distinct words and bigrams, numbered in order of first appearance over
- * the owners as _grams.batch_grams lists them (per doc: its tokens, then its bigrams): what first_ids gives
+ * the owners as _grams.batch_grams lists them (per doc: its tokens, then its bigrams): what _grams._first_ids gives
  * over those owners' texts, without building a bigram's text ("a b" is new exactly when the pair of its
  * words' ids is, since tokens hold no space). Open addressing: words by their str hash, pairs by ids. */
 typedef struct { PyObject *key; Py_hash_t hash; int64_t gid; } word_slot;

@@ -168,7 +168,6 @@ static PyMethodDef methods[] = {
     {"tokenize", fg_tokenize, METH_VARARGS, "tokenize(text, limit) -> (tokens, offsets, maybe_fact_checker)"},
     {"counts", fg_counts, METH_VARARGS, "counts(docs_tokens, word_n, char_n, lo, hi, max_tokens) -> (indptr, indices, counts)"},
     {"grams", fg_grams, METH_VARARGS, "grams(docs_tokens, word_n, char_n, lo, hi, max_tokens) -> (cols, sizes, ids, indptr, indices, counts, inverse)"},
-    {"first_ids", fg_first_ids, METH_O, "first_ids(keys) -> int64 ranks by first appearance"},
     {"align", fg_align, METH_VARARGS, "align(keys, indptr, indices, data, n_features) -> float64 values or None"},
     {"attribute", fg_attribute, METH_VARARGS, "attribute(owner, inv, vals, cnt, owner_doc, gid, n_ids, top) -> (docs, firsts, weights)"},
     {"scale_rows", fg_scale_rows, METH_VARARGS, "scale_rows(indptr, cols, v, scale_word, scale_char, word_n) -> (data, cols) or None"},

@@ -85,7 +85,6 @@ static inline PyObject *as_bytearray(const void *v, Py_ssize_t n) {
 PyObject *fg_tokenize(PyObject *self, PyObject *args);
 PyObject *fg_counts(PyObject *self, PyObject *args);
 PyObject *fg_grams(PyObject *self, PyObject *args);
-PyObject *fg_first_ids(PyObject *self, PyObject *keys);
 PyObject *fg_align(PyObject *self, PyObject *args);
 PyObject *fg_attribute(PyObject *self, PyObject *args);
 PyObject *fg_scale_rows(PyObject *self, PyObject *args);

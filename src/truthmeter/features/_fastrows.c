@@ -1,37 +1,8 @@
-/* Rows of a batch: the contributions explaining each doc (first_ids, align, attribute) and the row
+/* Rows of a batch: the contributions explaining each doc (align, attribute) and the row
  * weights of its features (scale_rows), each repeating the float operations of the numpy/scipy path. */
 
 #include "_fastgrams.h"
 
-/* first_ids(keys) -> int64 bytearray: each key's rank among the distinct keys in order of first appearance
- * (what `ids.setdefault(k, len(ids))` gives over the list). */
-PyObject *fg_first_ids(PyObject *self, PyObject *keys) {
-    PyObject *seq = PySequence_Fast(keys, "keys must be a sequence"), *ids = NULL, *out = NULL;
-    if (seq == NULL) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    int64_t *v = PyMem_Malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
-    if (v == NULL || (ids = PyDict_New()) == NULL) { if (!v) PyErr_NoMemory(); goto done; }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *key = PySequence_Fast_GET_ITEM(seq, i);
-        PyObject *got = PyDict_GetItemWithError(ids, key);  /* borrowed */
-        if (got != NULL) { v[i] = PyLong_AsLongLong(got); continue; }
-        if (PyErr_Occurred()) goto done;
-        v[i] = PyDict_GET_SIZE(ids);
-        PyObject *next = PyLong_FromSsize_t((Py_ssize_t)v[i]);
-        int bad = next == NULL || PyDict_SetItem(ids, key, next) < 0;
-        Py_XDECREF(next);
-        if (bad) goto done;
-    }
-    out = as_bytearray(v, 8 * n);
-done:
-    PyMem_Free(v); Py_XDECREF(ids); Py_DECREF(seq);
-    return out;
-}
-
-/* align(keys, indptr, indices, data, n_features) -> float64 bytearray, or None: each sorted
- * (doc * n_features + column) key's value in the CSR matrix (int32 indptr and indices, float64 data, any
- * order within a row), 0 where it has none; None when a row holds a column twice (the caller's general
- * path decides then). One scatter per row into a dense scratch row instead of sorting every row. */
 /* align's dense row, kept between calls (fresh megabytes each call cost page faults): a column's value
  * counts for the row whose mark it holds; marks only grow, so nothing needs clearing. */
 static struct { double *value; uint64_t *mark; int64_t n; uint64_t next_mark; } row_scratch;
@@ -46,6 +17,10 @@ static int scratch_fit(int64_t nf) {
     return 0;
 }
 
+/* align(keys, indptr, indices, data, n_features) -> float64 bytearray, or None: each sorted
+ * (doc * n_features + column) key's value in the CSR matrix (int32 indptr and indices, float64 data, any
+ * order within a row), 0 where it has none; None when a row holds a column twice (the caller's general
+ * path decides then). One scatter per row into a dense scratch row instead of sorting every row. */
 PyObject *fg_align(PyObject *self, PyObject *args) {
     Py_buffer kb = {0}, pb = {0}, ib = {0}, db = {0};
     long long nf;

@@ -231,9 +231,8 @@ def _lookup(contrib: sp.csr_matrix, keys: np.ndarray, n_features: int) -> np.nda
 
 
 def _first_ids(keys: Sequence[str]) -> np.ndarray:
-    """Each key's rank among the distinct keys in order of first appearance."""
-    if _accel.FAST is not None:
-        return np.frombuffer(_accel.FAST.first_ids(list(keys)), np.int64)
+    """Each key's rank among the distinct keys in order of first appearance (the compiled path finds
+    these while hashing: BatchGrams.owner_ids)."""
     ids: dict[str, int] = {}
     return np.fromiter((ids.setdefault(k, len(ids)) for k in keys), np.int64, len(keys))
 

@@ -94,7 +94,10 @@ def search(pattern: "re.Pattern[str]", label: str, doc: Doc, words: frozenset[st
     `words` is `token_words(doc)`."""
     trigger = TRIGGERS.get(label)
     if words is not None and trigger is not None and words.isdisjoint(trigger[0]):
-        if not trigger[1] or not any(p in doc.text.lower() for p in trigger[1]):
+        if not trigger[1]:
+            return None
+        lowered = doc.text.lower()
+        if not any(p in lowered for p in trigger[1]):
             return None
     return pattern.search(doc.text)
 

@@ -119,15 +119,21 @@ def _parses(line: str) -> bool:
     return True
 
 
+def _through_first_text(parts: Iterator[str]) -> list[str]:
+    """The parts read up to and including the first that is not blank (all of them when none is)."""
+    seen: list[str] = []
+    for part in parts:
+        seen.append(part)
+        if part.strip():
+            break
+    return seen
+
+
 def _read_other(path: str, pieces: Iterable[str], text_field: str | None) -> Iterator[Item]:
     """Not a list: JSON Lines when the first line is a JSON value by itself, else one document (up
     to the size limit) and, when that does not parse either, JSON Lines after all."""
     lines = split_lines(pieces)
-    head: list[str] = []
-    for line in lines:
-        head.append(line)
-        if line.strip():
-            break
+    head = _through_first_text(lines)
     if _parses(head[-1]):
         yield from read_jsonl(path, chain(head, lines), text_field)
         return
@@ -148,11 +154,7 @@ def _read_other(path: str, pieces: Iterable[str], text_field: str | None) -> Ite
 def read_json(path: str, source: IO[bytes], text_field: str | None = None) -> Iterator[Item]:
     """The records of a JSON file or stream, in order; each bad element or line is one ParseError."""
     pieces = iter_text(source)
-    seen: list[str] = []
-    for piece in pieces:
-        seen.append(piece)
-        if piece.strip():
-            break
+    seen = _through_first_text(pieces)
     if not seen or not seen[-1].strip():
         yield ParseError(path, None, "empty file")
     elif seen[-1].lstrip().startswith("["):
